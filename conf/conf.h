@@ -1,0 +1,104 @@
+/*
+ * Loading and validating the service file (mtdhcpd.conf) and every tenant file in its
+ * tenants_dir (libconfig syntax) into an immutable snapshot. Every problem is reported
+ * with the file, the line and the setting it concerns; loading goes on after an error so
+ * that one run of `mtdhcpd --check` lists them all.
+ *
+ * Thread safety: control thread only. The snapshot is immutable after conf_load returns.
+ */
+#ifndef MTDHCP_CONF_CONF_H
+#define MTDHCP_CONF_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tenants/optset.h"
+#include "tenants/tenant.h"
+
+#define CONF_PORT_NAME_MAX 32
+
+/* One DPDK port of the service. */
+struct conf_port {
+	char name[CONF_PORT_NAME_MAX]; /* referred to by tenants' match rules */
+	char *device;                  /* EAL device argument, e.g. "net_af_packet0,iface=eth1" */
+	uint32_t address;              /* our address on the port, host order */
+	uint8_t prefix_len;
+	uint8_t mac[6]; /* 0 = keep the device's own */
+	bool has_mac;
+};
+
+enum conf_durability {
+	CONF_DURABILITY_COMMIT_BEFORE_ACK = 0, /* synchronous=FULL, ACK after the commit */
+	CONF_DURABILITY_ASYNC,                 /* synchronous=OFF: recent leases lost on power loss */
+};
+
+struct conf_lease_db {
+	char *path;
+	enum conf_durability durability;
+	uint32_t batch_max;  /* lease changes per transaction at most */
+	uint32_t batch_usec; /* wait at most this long to fill a batch */
+	uint32_t queue_size; /* lease changes waiting for the writer at most */
+};
+
+enum conf_log_level { CONF_LOG_ERROR = 3, CONF_LOG_WARNING = 4, CONF_LOG_INFO = 6, CONF_LOG_DEBUG = 7 };
+
+struct conf_service {
+	char *file; /* absolute or as given */
+	char **eal_args; /* extra EAL arguments, NULL-terminated */
+	size_t n_eal_args;
+	struct conf_port *ports;
+	size_t n_ports;
+	struct conf_lease_db lease_db;
+	char *tenants_dir; /* relative paths are taken from the service file's directory */
+	char *control_socket;
+	enum conf_log_level log_level;
+	uint32_t idle_sleep_max_usec; /* an idle lcore sleeps up to this long; 0 = busy poll */
+	/* Defaults every tenant inherits. */
+	struct tenant_lease_times times;
+	uint32_t offer_time;
+	bool authoritative;
+	struct optset options;
+};
+
+struct conf {
+	struct conf_service service;
+	struct tenant **tenants; /* in file name order */
+	size_t n_tenants;
+};
+
+/*
+ * Receives one problem: @file and @line locate it (line 0 when unknown), @setting is the
+ * setting's path such as "subnets.[0].pools.[1].first" ("" for the file as a whole).
+ */
+typedef void (*conf_report_fn)(void *ctx, const char *file, int line, const char *setting,
+			       const char *message);
+
+/*
+ * Reads @service_file and every "*.conf" file in its tenants_dir. Reports each problem
+ * through @report and returns 0 with *@out set, or -EINVAL when anything was wrong (then
+ * *@out is NULL), or another -errno. The tenants' db_id fields are left 0.
+ */
+int conf_load(const char *service_file, struct conf **out, conf_report_fn report, void *ctx);
+
+/* Frees @conf and everything in it, tenants included; NULL is ignored. */
+void conf_free(struct conf *conf);
+
+/*
+ * Removes the tenants from @conf and returns them (the caller owns the array and the
+ * tenants), so that they can go into a registry while the service part stays in @conf.
+ */
+struct tenant **conf_take_tenants(struct conf *conf, size_t *n);
+
+/*
+ * Reads only lease_db.path from @service_file, for tools that open the database without
+ * loading everything (mtdhcpctl). A relative path is taken from the service file's
+ * directory, as conf_load does. 0 or -errno, with a message in @err.
+ */
+int conf_read_db_path(const char *service_file, char *out, size_t outlen, char *err,
+		      size_t errlen);
+
+/* The index of the port called @name in @svc, or -1. */
+int conf_port_index(const struct conf_service *svc, const char *name);
+
+#endif

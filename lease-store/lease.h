@@ -1,0 +1,50 @@
+/*
+ * One lease as the lease database stores it. Shared by the writer (lease_store.h), the
+ * startup load and the read API (lease_read.h).
+ */
+#ifndef MTDHCP_LEASE_STORE_LEASE_H
+#define MTDHCP_LEASE_STORE_LEASE_H
+
+#include <stdint.h>
+
+#define LEASE_HWADDR_MAX 16
+#define LEASE_CLIENT_ID_MAX 255
+#define LEASE_HOSTNAME_MAX 255
+#define LEASE_RELAY_ID_MAX 255 /* circuit-id and remote-id (RFC 3046) */
+
+/* Stored states. An offer is never stored: it lives in memory only. */
+enum lease_state {
+	LEASE_STATE_ACTIVE = 1,
+	LEASE_STATE_RELEASED = 2,
+	LEASE_STATE_EXPIRED = 3,
+	LEASE_STATE_DECLINED = 4,
+};
+
+struct lease_record {
+	uint32_t tenant_id; /* the tenant's stable database id */
+	uint32_t address;   /* host byte order */
+	enum lease_state state;
+	int64_t start_time; /* Unix seconds */
+	int64_t end_time;
+	int64_t cltt; /* time of the client's last transaction */
+	uint8_t hwtype;
+	uint8_t hwlen;
+	uint8_t hwaddr[LEASE_HWADDR_MAX];
+	uint8_t client_id_len; /* 0 = the client sent no option 61 */
+	uint8_t client_id[LEASE_CLIENT_ID_MAX];
+	uint8_t hostname_len;
+	char hostname[LEASE_HOSTNAME_MAX]; /* not NUL-terminated */
+	uint32_t giaddr;                   /* 0 = not relayed */
+	uint8_t circuit_id_len;
+	uint8_t circuit_id[LEASE_RELAY_ID_MAX];
+	uint8_t remote_id_len;
+	uint8_t remote_id[LEASE_RELAY_ID_MAX];
+	uint16_t port; /* dataplane port index */
+	uint16_t vlan_outer; /* 0 = untagged */
+	uint16_t vlan_inner;
+};
+
+/* "active", "released", "expired", "declined", or "unknown". */
+const char *lease_state_name(enum lease_state state);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * The lease store: the one SQLite database of every tenant's leases, keyed by
+ * (tenant_id, address), and the single writer thread that changes it.
+ *
+ * Producers (dataplane lcores, through the DHCP engine) submit lease changes into a
+ * bounded multi-producer queue; the writer thread takes whatever has arrived, up to
+ * batch_max changes or batch_usec microseconds, commits them in one transaction (group
+ * commit, WAL, synchronous=FULL in commit-before-ack mode) and then posts one completion
+ * per change to the completion queue of the owner that submitted it. A DHCPACK is sent
+ * only when its completion reports success (RFC 2131 section 3.1, step 4).
+ *
+ * Ownership: the store owns its connections and queues. Records passed in are copied.
+ */
+#ifndef MTDHCP_LEASE_STORE_LEASE_STORE_H
+#define MTDHCP_LEASE_STORE_LEASE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lease.h"
+
+enum lease_op {
+	LEASE_OP_BIND = 1, /* insert or replace the row: a new binding */
+	LEASE_OP_RENEW,    /* extend an existing binding (same row, new times) */
+	LEASE_OP_RELEASE,  /* state released (RFC 2131 4.4.6) */
+	LEASE_OP_DECLINE,  /* state declined: address in use elsewhere (4.3.3) */
+	LEASE_OP_EXPIRE,   /* state expired */
+};
+
+struct lease_change {
+	enum lease_op op;
+	uint16_t owner;  /* completion queue to answer on (an lcore index) */
+	uint32_t cookie; /* returned unchanged in the completion */
+	struct lease_record rec;
+};
+
+struct lease_completion {
+	uint32_t cookie;
+	int status; /* 0 = committed; -errno when the transaction failed */
+};
+
+struct lease_store_params {
+	const char *path;
+	bool synchronous_full; /* false: synchronous=OFF (the "async" durability) */
+	uint32_t batch_max;
+	uint32_t batch_usec;
+	uint32_t queue_size; /* rounded up to a power of two */
+	uint16_t n_owners;   /* number of completion queues (dataplane lcores) */
+};
+
+struct lease_store_stats {
+	uint64_t submitted;
+	uint64_t rejected_full;
+	uint64_t committed;    /* changes in committed transactions */
+	uint64_t failed;       /* changes in failed transactions */
+	uint64_t transactions; /* committed transactions */
+};
+
+struct lease_store;
+
+/*
+ * Opens (creating if needed) the database at params->path, checks or migrates its schema
+ * and prepares the queues. The writer thread is not started yet. Returns NULL with errno
+ * and a message in @err on failure (missing directory, damaged file, locked, read-only).
+ * Control thread.
+ */
+struct lease_store *lease_store_open(const struct lease_store_params *params, char *err,
+				     size_t errlen);
+
+/*
+ * The stable id of tenant @name, created on first use. Control thread, before
+ * lease_store_start or while the writer runs (it uses its own connection). 0 or -errno.
+ */
+int lease_store_tenant_id(struct lease_store *store, const char *name, uint32_t *id);
+
+/*
+ * Calls @fn for every active lease of tenant @tenant_id whose end_time is after @now.
+ * Control thread, at startup. Returns 0, the first non-zero value @fn returned, or -errno.
+ */
+int lease_store_load_active(struct lease_store *store, uint32_t tenant_id, int64_t now,
+			    int (*fn)(void *ctx, const struct lease_record *rec), void *ctx);
+
+/* Starts the writer thread. 0 or -errno. */
+int lease_store_start(struct lease_store *store);
+
+/*
+ * Queues @change for the writer. Any producer thread. 0, or -EAGAIN when the queue is
+ * full: the caller must then drop the request (never ACK without the row).
+ */
+int lease_store_submit(struct lease_store *store, const struct lease_change *change);
+
+/*
+ * Takes up to @max completions for @owner. Only the thread that owns @owner may call it.
+ * Returns the number taken.
+ */
+size_t lease_store_poll(struct lease_store *store, uint16_t owner, struct lease_completion *out,
+			size_t max);
+
+/* A consistent-enough copy of the counters (relaxed atomics). Any thread. */
+void lease_store_get_stats(const struct lease_store *store, struct lease_store_stats *out);
+
+/*
+ * Stops the writer after it has committed everything queued, delivers the last
+ * completions, then closes the database and frees the store. NULL is ignored.
+ */
+void lease_store_close(struct lease_store *store);
+
+#endif
