@@ -21,6 +21,7 @@
 
 #define DP_TPID_8021Q 0x8100
 #define DP_TPID_8021AD 0x88a8
+#define DP_TPID_QINQ_9100 0x9100 /* pre-802.1ad vendor QinQ, accepted as a tag TPID */
 #define DP_ETHERTYPE_IPV4 0x0800
 #define DP_ETHERTYPE_ARP 0x0806
 #define DP_PORT_BOOTPS 67
@@ -113,7 +114,8 @@ void dp_build_udp(uint8_t *payload, size_t payload_len, const struct dp_l2 *l2, 
 
 /*
  * Turns an ARP request in @frame (as parsed into @f and @arp) into the reply for
- * @our_mac, in place: the frame keeps its tags. Returns the frame length.
+ * @our_mac, in place: the frame keeps its tags. Returns the frame length (Ethernet
+ * padding of the request is cut off), or 0 when @f does not describe @len bytes of @frame.
  */
 size_t dp_arp_reply_inplace(uint8_t *frame, size_t len, const struct dp_frame *f,
 			    const struct dp_arp *arp, const uint8_t our_mac[6]);
@@ -124,5 +126,20 @@ size_t dp_arp_reply_inplace(uint8_t *frame, size_t len, const struct dp_frame *f
  * checksum of the request is wrong.
  */
 size_t dp_icmp_echo_reply_inplace(uint8_t *frame, size_t len, const struct dp_frame *f);
+
+/* True for a TPID that starts a VLAN tag: 0x8100, 0x88a8 or 0x9100. */
+bool dp_tpid_is_vlan(uint16_t tpid);
+
+/*
+ * The Internet checksum (RFC 1071), for the parser, the builders and anyone who patches
+ * headers. dp_csum_partial adds @len bytes at @p (any alignment) to the running sum @sum as
+ * big-endian 16-bit words; only the last piece of a checksummed range may have an odd
+ * length. dp_csum_pseudo is the sum of the IPv4 pseudo-header (RFC 768). dp_csum_fold
+ * folds a sum to 16 bits and complements it: the value to store in a checksum field, and
+ * 0 when a range that includes its checksum field verifies.
+ */
+uint32_t dp_csum_partial(const uint8_t *p, size_t len, uint32_t sum);
+uint32_t dp_csum_pseudo(uint32_t src_ip, uint32_t dst_ip, uint8_t proto, uint16_t len);
+uint16_t dp_csum_fold(uint32_t sum);
 
 #endif

@@ -44,7 +44,10 @@ struct lease_record {
 	uint16_t vlan_inner;
 };
 
-/* "active", "released", "expired", "declined", or "unknown". */
+/* "active", "released", "expired", "declined", or "unknown". Any thread. */
 const char *lease_state_name(enum lease_state state);
+
+/* The state called @name (as lease_state_name spells it), or 0 when none is. Any thread. */
+int lease_state_from_name(const char *name);
 
 #endif

@@ -37,7 +37,12 @@ struct lease_change {
 
 struct lease_completion {
 	uint32_t cookie;
-	int status; /* 0 = committed; -errno when the transaction failed */
+	/*
+	 * 0 = committed; -errno when the transaction failed (-EBUSY: locked by another
+	 * writer, -ENOSPC: disk full, -EROFS, -EIO: anything else), or -EINVAL when the
+	 * database refused this change alone (a tenant_id it does not know).
+	 */
+	int status;
 };
 
 struct lease_store_params {
@@ -85,8 +90,14 @@ int lease_store_load_active(struct lease_store *store, uint32_t tenant_id, int64
 int lease_store_start(struct lease_store *store);
 
 /*
- * Queues @change for the writer. Any producer thread. 0, or -EAGAIN when the queue is
- * full: the caller must then drop the request (never ACK without the row).
+ * Queues @change for the writer. Any producer thread; never blocks. 0, or -EAGAIN when the
+ * queue is full, or when @change->owner already has as many changes in flight (submitted,
+ * completion not yet polled) as its completion queue holds: the caller must then drop the
+ * request (never ACK without the row). -EINVAL for an owner out of range, an unknown op,
+ * tenant_id 0, or (BIND/RENEW) a state outside enum lease_state or hwlen above
+ * LEASE_HWADDR_MAX; -ESHUTDOWN once lease_store_close has begun.
+ * BIND and RENEW store every field of the record; RELEASE, DECLINE and EXPIRE set the
+ * state their op names and use only tenant_id, address, end_time and cltt.
  */
 int lease_store_submit(struct lease_store *store, const struct lease_change *change);
 

@@ -48,8 +48,8 @@ static int read_all(const char *path, uint8_t **buf, size_t *len)
 int pcap_file_read(const char *path, struct pcap_file *out)
 {
 	memset(out, 0, sizeof(*out));
-	uint8_t *buf;
-	size_t len;
+	uint8_t *buf = NULL;
+	size_t len = 0;
 	int rc = read_all(path, &buf, &len);
 	if (rc)
 		return rc;

@@ -1,0 +1,284 @@
+#include "dhcp_engine.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client_key.h"
+#include "common/log.h"
+#include "dhcp_instance.h"
+
+#define SWEEP_BUDGET 4096 /* slots examined per tenant per second */
+
+struct dhcp_engine *dhcp_engine_create(const struct dhcp_engine_params *params)
+{
+	if (!params->store || !params->tx || params->max_pending == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	struct dhcp_engine *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->p = *params;
+	e->pending = calloc(params->max_pending, sizeof(*e->pending));
+	e->pending_free = calloc(params->max_pending, sizeof(*e->pending_free));
+	if (!e->pending || !e->pending_free) {
+		dhcp_engine_destroy(e);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (uint32_t i = 0; i < params->max_pending; i++)
+		e->pending_free[i] = params->max_pending - 1 - i;
+	e->n_pending_free = params->max_pending;
+	return e;
+}
+
+struct load_ctx {
+	struct dhcp_instance *in;
+	size_t loaded;
+	size_t outside;
+};
+
+static int load_lease(void *ctx, const struct lease_record *rec)
+{
+	struct load_ctx *lc = ctx;
+	struct pool_set *ps = &lc->in->pools;
+	if (!pool_slot(ps, rec->address)) {
+		/* The pools changed since this lease was granted; it runs out by itself. */
+		lc->outside++;
+		return 0;
+	}
+	uint64_t client = dhcp_client_key(rec->client_id, rec->client_id_len, rec->hwtype,
+					  rec->hwaddr, rec->hwlen);
+	pool_assign(ps, rec->address, POOL_BOUND, client, (uint32_t)rec->end_time);
+	lc->loaded++;
+	return 0;
+}
+
+int dhcp_engine_add_tenant(struct dhcp_engine *e, const struct tenant *t, int64_t now)
+{
+	if (t->db_id == 0)
+		return -EINVAL;
+	if (t->db_id >= e->n_by_id) {
+		size_t n = (size_t)t->db_id + 16;
+		struct dhcp_instance **v = realloc(e->by_id, n * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		memset(v + e->n_by_id, 0, (n - e->n_by_id) * sizeof(*v));
+		e->by_id = v;
+		e->n_by_id = n;
+	}
+	if (e->by_id[t->db_id])
+		return -EEXIST;
+	struct dhcp_instance *in = calloc(1, sizeof(*in));
+	if (!in)
+		return -ENOMEM;
+	in->tenant = t;
+	int rc = pool_set_init(&in->pools, t);
+	if (rc) {
+		free(in);
+		return rc;
+	}
+	struct load_ctx lc = {.in = in};
+	rc = lease_store_load_active(e->p.store, t->db_id, now, load_lease, &lc);
+	if (rc) {
+		pool_set_free(&in->pools);
+		free(in);
+		return rc;
+	}
+	if (lc.outside)
+		log_warn("tenant %s: %zu active leases are outside the configured pools; they are kept "
+			 "until they expire",
+			 t->name, lc.outside);
+	log_info("tenant %s: %zu addresses in pools, %zu active leases loaded", t->name,
+		 in->pools.size, lc.loaded);
+	e->by_id[t->db_id] = in;
+	return 0;
+}
+
+static struct dhcp_instance *instance_of(const struct dhcp_engine *e, const struct tenant *t)
+{
+	if (t->db_id >= e->n_by_id)
+		return NULL;
+	struct dhcp_instance *in = e->by_id[t->db_id];
+	return in && in->tenant == t ? in : NULL;
+}
+
+const struct tenant_counters *dhcp_engine_counters(const struct dhcp_engine *e,
+						   const struct tenant *t)
+{
+	const struct dhcp_instance *in = instance_of(e, t);
+	return in ? &in->counters : NULL;
+}
+
+void dhcp_engine_send(struct dhcp_engine *e, struct dhcp_instance *in, const struct dhcp_req *req,
+		      const struct dhcp_answer *ans)
+{
+	struct dhcp_reply dest;
+	int len = dhcp_reply_build(req, ans, e->out, sizeof(e->out), &dest);
+	if (len < 0) {
+		in->counters.v[TC_DROP_MALFORMED]++;
+		return;
+	}
+	switch (ans->type) {
+	case DHCPOFFER:
+		in->counters.v[TC_TX_OFFER]++;
+		break;
+	case DHCPACK:
+		in->counters.v[TC_TX_ACK]++;
+		break;
+	case DHCPNAK:
+		in->counters.v[TC_TX_NAK]++;
+		break;
+	}
+	e->p.tx(e->p.tx_ctx, &dest, e->out, (size_t)len);
+}
+
+void dhcp_engine_input(struct dhcp_engine *e, const struct tenant *t,
+		       const struct dhcp_path *path, const uint8_t *buf, size_t len, int64_t now)
+{
+	struct dhcp_instance *in = instance_of(e, t);
+	if (!in)
+		return;
+	if (dhcp_msg_parse(&e->msg, buf, len) != DHCP_PARSE_OK) {
+		in->counters.v[TC_DROP_MALFORMED]++;
+		return;
+	}
+	dhcp_req_fill(&e->req, &e->msg, path);
+	switch (e->msg.type) {
+	case DHCPDISCOVER:
+		in->counters.v[TC_RX_DISCOVER]++;
+		dhcp_server_discover(e, in, now);
+		break;
+	case DHCPREQUEST:
+		in->counters.v[TC_RX_REQUEST]++;
+		dhcp_server_request(e, in, now);
+		break;
+	case DHCPRELEASE:
+		in->counters.v[TC_RX_RELEASE]++;
+		dhcp_server_release(e, in, now);
+		break;
+	case DHCPDECLINE:
+		in->counters.v[TC_RX_DECLINE]++;
+		break;
+	case DHCPINFORM:
+		in->counters.v[TC_RX_INFORM]++;
+		break;
+	default:
+		in->counters.v[TC_RX_OTHER]++;
+		break;
+	}
+}
+
+static void complete_one(struct dhcp_engine *e, const struct lease_completion *c, int64_t now)
+{
+	if (c->cookie == DHCP_COOKIE_NO_REPLY || c->cookie >= e->p.max_pending)
+		return;
+	struct dhcp_pending *pd = &e->pending[c->cookie];
+	if (!pd->in_use)
+		return;
+	struct dhcp_instance *in = pd->inst;
+	struct pool_slot *slot = pool_slot(&in->pools, pd->yiaddr);
+	if (c->status == 0) {
+		in->counters.v[TC_LEASES_COMMITTED]++;
+		pool_assign(&in->pools, pd->yiaddr, POOL_BOUND, pd->req.client, pd->expires);
+		struct dhcp_answer ans = {
+			.type = DHCPACK,
+			.yiaddr = pd->yiaddr,
+			.lease_time = pd->lease_time,
+			.subnet = pd->subnet,
+		};
+		dhcp_engine_send(e, in, &pd->req, &ans);
+	} else {
+		/*
+		 * No row, no ACK (RFC 2131 3.1 step 4). The client retransmits its REQUEST
+		 * and gets its ACK once writes work again; meanwhile the address stays held
+		 * for it as it was.
+		 */
+		in->counters.v[TC_DROP_COMMIT_FAILED]++;
+		if (slot && slot->state == POOL_PENDING && slot->client == pd->req.client) {
+			if (pd->prev_state == POOL_BOUND)
+				pool_assign(&in->pools, pd->yiaddr, POOL_BOUND, pd->req.client,
+					    pd->prev_expires);
+			else
+				pool_assign(&in->pools, pd->yiaddr, POOL_OFFERED, pd->req.client,
+					    (uint32_t)now + in->tenant->offer_time);
+		}
+		uint64_t suppressed;
+		if (log_ratelimit_ok(&in->commit_log, now, 10, &suppressed))
+			log_err("tenant %s: lease commit failed (%s): no DHCPACK sent (%llu more "
+				"suppressed)",
+				in->tenant->name, strerror(-c->status),
+				(unsigned long long)suppressed);
+	}
+	pd->in_use = false;
+	e->pending_free[e->n_pending_free++] = c->cookie;
+}
+
+struct expire_ctx {
+	struct dhcp_engine *e;
+	struct dhcp_instance *in;
+	int64_t now;
+};
+
+static void record_expiry(void *ctx, uint32_t addr, const struct pool_slot *slot)
+{
+	(void)slot;
+	struct expire_ctx *x = ctx;
+	struct lease_change *ch = &x->e->change;
+	memset(&ch->rec, 0, sizeof(ch->rec));
+	ch->op = LEASE_OP_EXPIRE;
+	ch->owner = x->e->p.owner;
+	ch->cookie = DHCP_COOKIE_NO_REPLY;
+	ch->rec.tenant_id = x->in->tenant->db_id;
+	ch->rec.address = addr;
+	ch->rec.state = LEASE_STATE_EXPIRED;
+	ch->rec.end_time = x->now;
+	ch->rec.cltt = x->now;
+	/*
+	 * A full queue only delays the row's state change: the row's end_time already says
+	 * the lease is over, and the address is free in memory either way.
+	 */
+	(void)lease_store_submit(x->e->p.store, ch);
+}
+
+unsigned dhcp_engine_poll(struct dhcp_engine *e, int64_t now)
+{
+	struct lease_completion comp[64];
+	unsigned total = 0;
+	size_t n;
+	do {
+		n = lease_store_poll(e->p.store, e->p.owner, comp, 64);
+		for (size_t i = 0; i < n; i++)
+			complete_one(e, &comp[i], now);
+		total += (unsigned)n;
+	} while (n == 64);
+
+	if (now != e->last_sweep) {
+		e->last_sweep = now;
+		for (size_t i = 0; i < e->n_by_id; i++) {
+			struct dhcp_instance *in = e->by_id[i];
+			if (!in)
+				continue;
+			struct expire_ctx x = {e, in, now};
+			pool_sweep(&in->pools, (uint32_t)now, SWEEP_BUDGET, record_expiry, &x);
+		}
+	}
+	return total;
+}
+
+void dhcp_engine_destroy(struct dhcp_engine *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->n_by_id; i++) {
+		if (e->by_id[i]) {
+			pool_set_free(&e->by_id[i]->pools);
+			free(e->by_id[i]);
+		}
+	}
+	free(e->by_id);
+	free(e->pending);
+	free(e->pending_free);
+	free(e);
+}

@@ -1,0 +1,163 @@
+/*
+ * Read-only access to the lease database (mtdhcpctl). The connection is opened read-only,
+ * so it can never change a lease, and WAL mode lets it read a consistent snapshot while
+ * the daemon's writer commits.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lease-store/lease_read.h"
+#include "lease-store/lease_row.h"
+#include "lease-store/lease_schema.h"
+#include "lease-store/lease_sql.h"
+
+/* A reader waits this long for the writer's WAL bookkeeping, never for transactions. */
+#define LEASE_READ_BUSY_MS 2000
+
+struct lease_reader {
+	sqlite3 *db;
+	char *path;
+};
+
+struct lease_reader *lease_reader_open(const char *path, char *err, size_t errlen)
+{
+	struct lease_reader *rd;
+	struct stat st;
+	int rc, ret;
+
+	if (path == NULL || path[0] == '\0') {
+		lease_sql_set_err(err, errlen, "lease database: no path given");
+		errno = EINVAL;
+		return NULL;
+	}
+	/* SQLite's "unable to open database file" does not say why; stat does. */
+	if (stat(path, &st) != 0) {
+		ret = errno;
+		lease_sql_set_err(err, errlen, "lease database %s: %s", path, strerror(ret));
+		errno = ret;
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		lease_sql_set_err(err, errlen, "lease database %s: not a regular file", path);
+		errno = EINVAL;
+		return NULL;
+	}
+	rd = calloc(1, sizeof(*rd));
+	if (rd == NULL || (rd->path = strdup(path)) == NULL) {
+		free(rd);
+		lease_sql_set_err(err, errlen, "lease database %s: out of memory", path);
+		errno = ENOMEM;
+		return NULL;
+	}
+	rc = sqlite3_open_v2(path, &rd->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		lease_sql_set_err(err, errlen, "lease database %s: cannot open: %s", path,
+		                  rd->db != NULL ? sqlite3_errmsg(rd->db) : sqlite3_errstr(rc));
+		ret = lease_sql_errno(rc);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(rd->db, 1);
+	sqlite3_busy_timeout(rd->db, LEASE_READ_BUSY_MS);
+	ret = lease_schema_check(rd->db, path, err, errlen);
+	if (ret == -EROFS) {
+		/*
+		 * A reader writes nothing; "read-only" here means SQLite could not create the
+		 * WAL index files next to the database, which needs write access there.
+		 */
+		lease_sql_set_err(
+		    err, errlen,
+		    "lease database %s: cannot read it: its %s-shm and %s-wal files are"
+		    " missing and this user may not create them (run as mtdhcpd's user,"
+		    " or start mtdhcpd once)",
+		    path, path, path);
+	}
+	if (ret != 0)
+		goto fail;
+	return rd;
+fail:
+	lease_reader_close(rd);
+	errno = -ret;
+	return NULL;
+}
+
+/* The id of tenant @name: 0, -ENOENT, or another -errno. */
+static int lease_reader_tenant(struct lease_reader *rd, const char *name, int64_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc =
+	    sqlite3_prepare_v2(rd->db, "SELECT id FROM tenants WHERE name = ?1", -1, &st, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? -ENOENT : lease_sql_errno(rc);
+}
+
+int lease_reader_foreach(struct lease_reader *rd, const struct lease_filter *filter,
+                         int (*fn)(void *ctx, const char *tenant_name,
+                                   const struct lease_record *rec),
+                         void *ctx)
+{
+	struct lease_record rec;
+	sqlite3_stmt *st = NULL;
+	int64_t tenant_id = 0;
+	int state = filter != NULL ? filter->state : 0;
+	int rc, ret = 0;
+
+	if (rd == NULL || fn == NULL)
+		return -EINVAL;
+	if (filter != NULL && filter->tenant != NULL) {
+		ret = lease_reader_tenant(rd, filter->tenant, &tenant_id);
+		if (ret != 0)
+			return ret;
+	}
+	/*
+	 * One statement for every filter combination: ?1 = 0 and ?2 = 0 switch a filter off.
+	 * Tenant ids start at 1, so 0 never names a real one. The whole listing comes from one
+	 * read transaction, hence one consistent snapshot.
+	 */
+	rc = sqlite3_prepare_v2(rd->db,
+	                        "SELECT t.name, " LEASE_ROW_COLUMNS
+	                        " FROM leases JOIN tenants AS t ON t.id = tenant_id"
+	                        " WHERE (?1 = 0 OR tenant_id = ?1) AND (?2 = 0 OR state = ?2)"
+	                        " ORDER BY t.name, address",
+	                        -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 1, tenant_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 2, state);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return lease_sql_errno(rc);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *name = sqlite3_column_text(st, 0);
+
+		ret = name != NULL ? lease_row_read(st, 1, &rec) : -EBADMSG;
+		if (ret == 0)
+			ret = fn(ctx, (const char *)name, &rec);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = lease_sql_errno(rc);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+void lease_reader_close(struct lease_reader *rd)
+{
+	if (rd == NULL)
+		return;
+	sqlite3_close(rd->db);
+	free(rd->path);
+	free(rd);
+}
