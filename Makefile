@@ -31,6 +31,7 @@ demo: all
 	./demo/demo.sh $(BUILD)
 
 bench: all
+	@./packaging/install-deps.sh --all
 	./tests/bench/run.sh $(BUILD)
 
 format:

@@ -10,13 +10,13 @@
 
 #include <string.h>
 
-#define DP_ARP_LEN 28 /* Ethernet/IPv4 ARP: 8-byte fixed part, 2 * (6 + 4) addresses */
-#define DP_ICMP_HLEN 8
-#define DP_IPPROTO_ICMP 1
-#define DP_IPPROTO_UDP 17
+#define DP_ARP_LEN           28 /* Ethernet/IPv4 ARP: 8-byte fixed part, 2 * (6 + 4) addresses */
+#define DP_ICMP_HLEN         8
+#define DP_IPPROTO_ICMP      1
+#define DP_IPPROTO_UDP       17
 #define DP_ICMP_ECHO_REQUEST 8
-#define DP_IPV4_MF 0x2000
-#define DP_IPV4_FRAG_OFFSET 0x1fff
+#define DP_IPV4_MF           0x2000
+#define DP_IPV4_FRAG_OFFSET  0x1fff
 
 static uint16_t dp_get16(const uint8_t *p)
 {
@@ -70,18 +70,18 @@ bool dp_tpid_is_vlan(uint16_t tpid)
 }
 
 static const char *const dp_kind_names[DP_FRAME__COUNT] = {
-	[DP_FRAME_DHCP] = "dhcp",
-	[DP_FRAME_ARP] = "arp",
-	[DP_FRAME_ICMP_ECHO] = "icmp_echo",
-	[DP_DROP_TRUNCATED] = "truncated",
-	[DP_DROP_TOO_MANY_TAGS] = "too_many_tags",
-	[DP_DROP_NOT_IPV4] = "not_ipv4",
-	[DP_DROP_BAD_IPV4] = "bad_ipv4",
-	[DP_DROP_FRAGMENT] = "fragment",
-	[DP_DROP_NOT_UDP] = "not_udp",
-	[DP_DROP_BAD_UDP] = "bad_udp",
-	[DP_DROP_NOT_DHCP] = "not_dhcp",
-	[DP_DROP_BAD_ARP] = "bad_arp",
+    [DP_FRAME_DHCP] = "dhcp",
+    [DP_FRAME_ARP] = "arp",
+    [DP_FRAME_ICMP_ECHO] = "icmp_echo",
+    [DP_DROP_TRUNCATED] = "truncated",
+    [DP_DROP_TOO_MANY_TAGS] = "too_many_tags",
+    [DP_DROP_NOT_IPV4] = "not_ipv4",
+    [DP_DROP_BAD_IPV4] = "bad_ipv4",
+    [DP_DROP_FRAGMENT] = "fragment",
+    [DP_DROP_NOT_UDP] = "not_udp",
+    [DP_DROP_BAD_UDP] = "bad_udp",
+    [DP_DROP_NOT_DHCP] = "not_dhcp",
+    [DP_DROP_BAD_ARP] = "bad_arp",
 };
 
 const char *dp_frame_kind_name(enum dp_frame_kind kind)
@@ -214,7 +214,7 @@ static enum dp_frame_kind dp_parse_ipv4(const uint8_t *p, size_t avail, struct d
 }
 
 enum dp_frame_kind dp_frame_parse(const uint8_t *frame, size_t len, bool stripped,
-				  uint16_t stripped_tci, struct dp_frame *out)
+                                  uint16_t stripped_tci, struct dp_frame *out)
 {
 	struct dp_frame f;
 	enum dp_frame_kind kind;

@@ -7,12 +7,12 @@
 
 #include <string.h>
 
-#define DP_ARP_LEN 28
-#define DP_ARP_OP_REPLY 2
-#define DP_ICMP_HLEN 8
+#define DP_ARP_LEN         28
+#define DP_ARP_OP_REPLY    2
+#define DP_ICMP_HLEN       8
 #define DP_ICMP_ECHO_REPLY 0
-#define DP_IPPROTO_UDP 17
-#define DP_REPLY_TTL 64 /* RFC 1700's recommended default TTL, as Linux uses */
+#define DP_IPPROTO_UDP     17
+#define DP_REPLY_TTL       64 /* RFC 1700's recommended default TTL, as Linux uses */
 
 static void dp_put16(uint8_t *p, uint16_t v)
 {
@@ -60,7 +60,7 @@ static uint8_t *dp_put_l2(uint8_t *p, const struct dp_l2 *l2)
 
 /* Writes a 20-byte IPv4 header (no options) with its checksum. */
 static void dp_put_ipv4(uint8_t *ip, uint16_t total_len, uint16_t id, uint8_t proto,
-			uint32_t src_ip, uint32_t dst_ip)
+                        uint32_t src_ip, uint32_t dst_ip)
 {
 	ip[0] = 0x45; /* version 4, IHL 5 */
 	ip[1] = 0;    /* TOS: routine */
@@ -76,7 +76,7 @@ static void dp_put_ipv4(uint8_t *ip, uint16_t total_len, uint16_t id, uint8_t pr
 }
 
 void dp_build_udp(uint8_t *payload, size_t payload_len, const struct dp_l2 *l2, uint32_t src_ip,
-		  uint16_t src_port, uint32_t dst_ip, uint16_t dst_port, uint16_t ip_id)
+                  uint16_t src_port, uint32_t dst_ip, uint16_t dst_port, uint16_t ip_id)
 {
 	/* The caller keeps payload_len within a datagram (a DHCP reply is at most 1500). */
 	uint16_t udp_len = (uint16_t)(DP_UDP_HLEN + payload_len);
@@ -99,7 +99,7 @@ void dp_build_udp(uint8_t *payload, size_t payload_len, const struct dp_l2 *l2, 
 
 /* The offset of @view in @frame when it lies within its @len bytes with @need after it. */
 static bool dp_view_offset(const uint8_t *frame, size_t len, const uint8_t *view, size_t need,
-			   size_t *off)
+                           size_t *off)
 {
 	/* Compare as integers: the view may come from another buffer after a misuse. */
 	uintptr_t b = (uintptr_t)frame, v = (uintptr_t)view;
@@ -111,7 +111,7 @@ static bool dp_view_offset(const uint8_t *frame, size_t len, const uint8_t *view
 }
 
 size_t dp_arp_reply_inplace(uint8_t *frame, size_t len, const struct dp_frame *f,
-			    const struct dp_arp *arp, const uint8_t our_mac[6])
+                            const struct dp_arp *arp, const uint8_t our_mac[6])
 {
 	size_t off;
 	uint8_t requester[6];
@@ -152,8 +152,7 @@ size_t dp_icmp_echo_reply_inplace(uint8_t *frame, size_t len, const struct dp_fr
 {
 	size_t icmp_off, icmp_len = f->payload_len;
 
-	if (!dp_view_offset(frame, len, f->payload, icmp_len, &icmp_off) ||
-	    icmp_len < DP_ICMP_HLEN)
+	if (!dp_view_offset(frame, len, f->payload, icmp_len, &icmp_off) || icmp_len < DP_ICMP_HLEN)
 		return 0;
 	/* RFC 792: the checksum covers the whole ICMP message; answer only intact ones. */
 	if (dp_csum_fold(dp_csum_partial(frame + icmp_off, icmp_len, 0)) != 0)

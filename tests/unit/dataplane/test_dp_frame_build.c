@@ -9,56 +9,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dataplane/dp_frame.h"
-#include "pcap_reader.h"
-
-#define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
-
-static void load(const char *file, struct pcap_file *pf)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/captures/%s", MTDHCP_TEST_DATA, file);
-	assert_int_equal(pcap_file_read(path, pf), 0);
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/* A plain RFC 1071 checksum, independent of dp_csum_*. */
-static uint16_t ref_csum(const uint8_t *p, size_t n, uint32_t sum)
-{
-	for (size_t i = 0; i < n; i++)
-		sum += (i & 1) ? p[i] : (uint32_t)p[i] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/* True when the UDP datagram after the 20-byte IPv4 header at @ip verifies. */
-static bool udp_csum_ok(const uint8_t *ip)
-{
-	uint16_t ulen = rd16(ip + 24);
-	uint32_t pseudo = rd16(ip + 12) + rd16(ip + 14) + rd16(ip + 16) + rd16(ip + 18) + 17 + ulen;
-	return ref_csum(ip + 20, ulen, pseudo) == 0;
-}
+#include "frame_testutil.h"
 
 /* Reads the Ethernet header and @ntags tags of a captured frame into @l2. */
 static void l2_of(const uint8_t *fr, unsigned ntags, struct dp_l2 *l2)
@@ -67,12 +22,12 @@ static void l2_of(const uint8_t *fr, unsigned ntags, struct dp_l2 *l2)
 	memcpy(l2->dst_mac, fr, 6);
 	memcpy(l2->src_mac, fr + 6, 6);
 	if (ntags >= 1) {
-		l2->outer_tpid = rd16(fr + 12);
-		l2->outer_tci = rd16(fr + 14);
+		l2->outer_tpid = ft_rd16(fr + 12);
+		l2->outer_tci = ft_rd16(fr + 14);
 	}
 	if (ntags == 2) {
-		l2->inner_tpid = rd16(fr + 16);
-		l2->inner_tci = rd16(fr + 18);
+		l2->inner_tpid = ft_rd16(fr + 16);
+		l2->inner_tci = ft_rd16(fr + 18);
 	}
 }
 
@@ -125,7 +80,7 @@ static void test_build_udp_roundtrip(void **state)
 				for (size_t i = 0; i < plen; i++)
 					payload[i] = (uint8_t)(i * 7 + t);
 				dp_build_udp(payload, plen, &l2, IP4(10, 0, 1, 1), 67,
-					     IP4(10, 0, 2, 1), dport, 0x4242);
+				             IP4(10, 0, 2, 1), dport, 0x4242);
 
 				size_t hlen = dp_l2_len(&l2) + 28;
 				uint8_t *fr = payload - hlen;
@@ -135,17 +90,17 @@ static void test_build_udp_roundtrip(void **state)
 				assert_memory_equal(fr, client_mac, 6);
 				assert_memory_equal(fr + 6, server_mac, 6);
 				uint8_t *ip = payload - 28;
-				assert_int_equal(rd16(ip - 2), 0x0800);
+				assert_int_equal(ft_rd16(ip - 2), 0x0800);
 				assert_int_equal(ip[0], 0x45);
 				assert_int_equal(ip[1], 0);
-				assert_int_equal(rd16(ip + 2), 28 + plen);
-				assert_int_equal(rd16(ip + 4), 0x4242);
-				assert_int_equal(rd16(ip + 6), 0);
+				assert_int_equal(ft_rd16(ip + 2), 28 + plen);
+				assert_int_equal(ft_rd16(ip + 4), 0x4242);
+				assert_int_equal(ft_rd16(ip + 6), 0);
 				assert_int_equal(ip[8], 64);
 				assert_int_equal(ip[9], 17);
-				assert_int_equal(ref_csum(ip, 20, 0), 0);
-				assert_int_equal(rd16(ip + 24), 8 + plen);
-				assert_true(udp_csum_ok(ip));
+				assert_int_equal(ft_csum(ip, 20, 0), 0);
+				assert_int_equal(ft_rd16(ip + 24), 8 + plen);
+				assert_true(ft_udp_csum_ok(ip));
 
 				enum dp_frame_kind k = dp_frame_parse(fr, len, false, 0, &f);
 				if (dport == 68) {
@@ -187,11 +142,11 @@ static void test_build_udp_csum_never_zero(void **state)
 	for (size_t i = 2; i < 64; i++)
 		payload[i] = (uint8_t)(i * 13);
 	dp_build_udp(payload, 64, &l2, IP4(10, 0, 0, 1), 67, IP4(10, 0, 0, 100), 67, 1);
-	uint16_t c = rd16(payload - 2);
+	uint16_t c = ft_rd16(payload - 2);
 	/* Adding the checksum's value as a payload word makes the sum all ones. */
-	wr16(payload, c);
+	ft_wr16(payload, c);
 	dp_build_udp(payload, 64, &l2, IP4(10, 0, 0, 1), 67, IP4(10, 0, 0, 100), 67, 1);
-	assert_int_equal(rd16(payload - 2), 0xffff);
+	assert_int_equal(ft_rd16(payload - 2), 0xffff);
 	assert_int_equal(dp_frame_parse(payload - 42, 42 + 64, false, 0, &f), DP_FRAME_DHCP);
 	assert_int_equal(f.payload_len, 64);
 }
@@ -209,15 +164,15 @@ static void test_build_matches_kea(void **state)
 		size_t idx;
 		unsigned ntags;
 	} replies[] = {
-		{"dhclient-kea-dora-renew-release.pcap", 1, 0},      /* OFFER, unicast */
-		{"dhclient-kea-dora-renew-release.pcap", 7, 0},      /* renew ACK */
-		{"dhclient-kea-vlan100.pcap", 1, 1},                 /* OFFER, 802.1Q */
-		{"dhclient-kea-qinq-s300-c100.pcap", 1, 2},          /* OFFER, QinQ, odd length */
-		{"dhclient-kea-initreboot-nak-dora-release.pcap", 1, 0}, /* NAK to broadcast */
-		{"dhcrelay-opt82-server-side.pcap", 3, 0},           /* OFFER to the relay */
-		{"perfdhcp-kea-giaddr-5x-dora.pcap", 3, 0},
-		{"udhcpc-kea-dora-release.pcap", 3, 0},
-		{"dhcpcd-kea-inform.pcap", 5, 0},
+	    {"dhclient-kea-dora-renew-release.pcap", 1, 0},          /* OFFER, unicast */
+	    {"dhclient-kea-dora-renew-release.pcap", 7, 0},          /* renew ACK */
+	    {"dhclient-kea-vlan100.pcap", 1, 1},                     /* OFFER, 802.1Q */
+	    {"dhclient-kea-qinq-s300-c100.pcap", 1, 2},              /* OFFER, QinQ, odd length */
+	    {"dhclient-kea-initreboot-nak-dora-release.pcap", 1, 0}, /* NAK to broadcast */
+	    {"dhcrelay-opt82-server-side.pcap", 3, 0},               /* OFFER to the relay */
+	    {"perfdhcp-kea-giaddr-5x-dora.pcap", 3, 0},
+	    {"udhcpc-kea-dora-release.pcap", 3, 0},
+	    {"dhcpcd-kea-inform.pcap", 5, 0},
 	};
 
 	for (size_t r = 0; r < sizeof(replies) / sizeof(replies[0]); r++) {
@@ -225,7 +180,7 @@ static void test_build_matches_kea(void **state)
 		struct dp_l2 l2;
 		uint8_t buf[DP_REPLY_HEADROOM + 600];
 
-		load(replies[r].file, &pf);
+		ft_load(replies[r].file, &pf);
 		assert_true(replies[r].idx < pf.n);
 		const uint8_t *kea = pf.frames[replies[r].idx].data;
 		size_t len = pf.frames[replies[r].idx].len;
@@ -233,7 +188,7 @@ static void test_build_matches_kea(void **state)
 		const uint8_t *kip = kea + l3;
 		assert_int_equal(kip[0], 0x45);
 		assert_int_equal(kip[1], 0x10);
-		assert_int_equal(rd16(kip + 6), 0x4000);
+		assert_int_equal(ft_rd16(kip + 6), 0x4000);
 		assert_int_equal(kip[8], 128);
 		size_t plen = len - l3 - 28;
 		assert_true(plen <= 600);
@@ -241,28 +196,28 @@ static void test_build_matches_kea(void **state)
 		l2_of(kea, replies[r].ntags, &l2);
 		uint8_t *payload = buf + DP_REPLY_HEADROOM;
 		memcpy(payload, kip + 28, plen);
-		dp_build_udp(payload, plen, &l2, rd32(kip + 12), rd16(kip + 20), rd32(kip + 16),
-			     rd16(kip + 22), rd16(kip + 4));
+		dp_build_udp(payload, plen, &l2, ft_rd32(kip + 12), ft_rd16(kip + 20),
+		             ft_rd32(kip + 16), ft_rd16(kip + 22), ft_rd16(kip + 4));
 		uint8_t *fr = payload - (l3 + 28);
 		uint8_t *ip = fr + l3;
 
-		assert_memory_equal(fr, kea, l3);           /* Ethernet and tags */
-		assert_int_equal(ip[0], kip[0]);            /* version, IHL */
-		assert_memory_equal(ip + 2, kip + 2, 4);    /* total length, id */
-		assert_int_equal(ip[9], kip[9]);            /* protocol */
-		assert_memory_equal(ip + 12, kip + 12, 8);  /* addresses */
-		assert_memory_equal(ip + 20, kip + 20, 8);  /* the whole UDP header */
+		assert_memory_equal(fr, kea, l3);          /* Ethernet and tags */
+		assert_int_equal(ip[0], kip[0]);           /* version, IHL */
+		assert_memory_equal(ip + 2, kip + 2, 4);   /* total length, id */
+		assert_int_equal(ip[9], kip[9]);           /* protocol */
+		assert_memory_equal(ip + 12, kip + 12, 8); /* addresses */
+		assert_memory_equal(ip + 20, kip + 20, 8); /* the whole UDP header */
 		assert_memory_equal(payload, kip + 28, plen);
 		assert_int_equal(ip[1], 0);
-		assert_int_equal(rd16(ip + 6), 0);
+		assert_int_equal(ft_rd16(ip + 6), 0);
 		assert_int_equal(ip[8], 64);
-		assert_int_equal(ref_csum(ip, 20, 0), 0);
+		assert_int_equal(ft_csum(ip, 20, 0), 0);
 		/* With Kea's TOS, flags and TTL, the header is Kea's, checksum and all. */
 		ip[1] = kip[1];
-		wr16(ip + 6, 0x4000);
+		ft_wr16(ip + 6, 0x4000);
 		ip[8] = kip[8];
-		wr16(ip + 10, 0);
-		wr16(ip + 10, ref_csum(ip, 20, 0));
+		ft_wr16(ip + 10, 0);
+		ft_wr16(ip + 10, ft_csum(ip, 20, 0));
 		assert_memory_equal(ip, kip, 20);
 		pcap_file_free(&pf);
 	}
@@ -273,7 +228,7 @@ static void test_build_matches_kea(void **state)
  * capture, is byte for byte the Linux kernel's captured reply, tags included.
  */
 static void check_arp_pair(const uint8_t *req, size_t req_len, const uint8_t *reply,
-			   size_t reply_len, size_t pad, bool stripped)
+                           size_t reply_len, size_t pad, bool stripped)
 {
 	struct dp_frame f;
 	struct dp_arp arp;
@@ -293,8 +248,8 @@ static void check_arp_pair(const uint8_t *req, size_t req_len, const uint8_t *re
 	assert_true(dp_arp_parse(f.payload, f.payload_len, &arp));
 	assert_int_equal(arp.op, 2);
 	assert_memory_equal(arp.sha, our_mac, 6);
-	assert_int_equal(arp.tpa, rd32(req + req_len - 28 + 14));
-	assert_int_equal(arp.spa, rd32(req + req_len - 28 + 24));
+	assert_int_equal(arp.tpa, ft_rd32(req + req_len - 28 + 14));
+	assert_int_equal(arp.spa, ft_rd32(req + req_len - 28 + 24));
 	assert_memory_equal(arp.tha, req + 6, 6);
 	free(fr);
 }
@@ -306,31 +261,32 @@ static void test_arp_reply_matches_kernel(void **state)
 		const char *file;
 		size_t req, reply;
 	} pairs[] = {
-		{"dhclient-kea-dora-renew-release.pcap", 4, 5},
-		{"dhclient-kea-vlan100.pcap", 4, 5},
-		{"dhclient-kea-qinq-s300-c100.pcap", 4, 5},
-		{"dhcpcd-kea-decline-redora-release.pcap", 4, 5}, /* probe: sender IP 0.0.0.0 */
-		{"dhcpcd-kea-decline-redora-release.pcap", 15, 16},
-		{"dhcpcd-kea-dora-release.pcap", 9, 10},
-		{"dhclient-dnsmasq-dora-release.pcap", 7, 8},
-		{"dhclient-dhcpd-dora-release.pcap", 6, 7},
-		{"dhcrelay-opt82-client-side.pcap", 4, 5},
-		{"dhcrelay-opt82-server-side.pcap", 0, 1},
-		{"perfdhcp-kea-giaddr-5x-dora.pcap", 0, 1},
-		{"udhcpc-kea-dora-release.pcap", 4, 5},
+	    {"dhclient-kea-dora-renew-release.pcap", 4, 5},
+	    {"dhclient-kea-vlan100.pcap", 4, 5},
+	    {"dhclient-kea-qinq-s300-c100.pcap", 4, 5},
+	    {"dhcpcd-kea-decline-redora-release.pcap", 4, 5}, /* probe: sender IP 0.0.0.0 */
+	    {"dhcpcd-kea-decline-redora-release.pcap", 15, 16},
+	    {"dhcpcd-kea-dora-release.pcap", 9, 10},
+	    {"dhclient-dnsmasq-dora-release.pcap", 7, 8},
+	    {"dhclient-dhcpd-dora-release.pcap", 6, 7},
+	    {"dhcrelay-opt82-client-side.pcap", 4, 5},
+	    {"dhcrelay-opt82-server-side.pcap", 0, 1},
+	    {"perfdhcp-kea-giaddr-5x-dora.pcap", 0, 1},
+	    {"udhcpc-kea-dora-release.pcap", 4, 5},
 	};
 
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
 		struct pcap_file pf;
 
-		load(pairs[i].file, &pf);
+		ft_load(pairs[i].file, &pf);
 		const struct pcap_frame *rq = &pf.frames[pairs[i].req];
 		const struct pcap_frame *rp = &pf.frames[pairs[i].reply];
 		check_arp_pair(rq->data, rq->len, rp->data, rp->len, 0, false);
 		/* Padded to the Ethernet minimum: the reply leaves the padding out. */
 		check_arp_pair(rq->data, rq->len, rp->data, rp->len, 60 - rq->len % 60, false);
 		if (rq->len > 42) {
-			/* The outer tag in metadata: the reply keeps the tags still in the bytes. */
+			/* The outer tag in metadata: the reply keeps the tags still in the bytes.
+			 */
 			uint8_t s[64], sr[64];
 			memcpy(s, rq->data, 12);
 			memcpy(s + 12, rq->data + 16, rq->len - 16);
@@ -355,7 +311,7 @@ static void test_arp_reply_to_sender_hw_address(void **state)
 	uint8_t b[42];
 	static const uint8_t bridge[6] = {2, 0, 0, 0, 0x77, 0x77};
 
-	load("dhclient-kea-dora-renew-release.pcap", &pf);
+	ft_load("dhclient-kea-dora-renew-release.pcap", &pf);
 	memcpy(b, pf.frames[4].data, 42);
 	memcpy(b + 6, bridge, 6);
 	assert_int_equal(dp_frame_parse(b, 42, false, 0, &f), DP_FRAME_ARP);
@@ -375,7 +331,7 @@ static void test_arp_reply_rejects_foreign_view(void **state)
 	struct dp_arp arp;
 	uint8_t copy[42];
 
-	load("dhclient-kea-dora-renew-release.pcap", &pf);
+	ft_load("dhclient-kea-dora-renew-release.pcap", &pf);
 	assert_int_equal(pf.frames[4].len, 42);
 	memcpy(copy, pf.frames[4].data, 42);
 	assert_int_equal(dp_frame_parse(pf.frames[4].data, 42, false, 0, &f), DP_FRAME_ARP);
@@ -397,38 +353,38 @@ static size_t make_echo(uint8_t *b, unsigned ntags, size_t opts, size_t data)
 	memcpy(b, server_mac, 6);
 	memcpy(b + 6, client_mac, 6);
 	if (ntags == 2) {
-		wr16(b + off, 0x88a8);
-		wr16(b + off + 2, 300);
+		ft_wr16(b + off, 0x88a8);
+		ft_wr16(b + off + 2, 300);
 		off += 4;
 	}
 	if (ntags >= 1) {
-		wr16(b + off, 0x8100);
-		wr16(b + off + 2, 100);
+		ft_wr16(b + off, 0x8100);
+		ft_wr16(b + off + 2, 100);
 		off += 4;
 	}
-	wr16(b + off, 0x0800);
+	ft_wr16(b + off, 0x0800);
 	uint8_t *ip = b + off + 2;
 	size_t ihl = 20 + opts;
 	memset(ip, 0, ihl);
 	ip[0] = (uint8_t)(0x40 | ihl / 4);
 	ip[1] = 0x10;
-	wr16(ip + 2, (uint16_t)(ihl + 8 + data));
-	wr16(ip + 4, 0x1234);
-	wr16(ip + 6, 0x4000);
+	ft_wr16(ip + 2, (uint16_t)(ihl + 8 + data));
+	ft_wr16(ip + 4, 0x1234);
+	ft_wr16(ip + 6, 0x4000);
 	ip[8] = 63;
 	ip[9] = 1;
 	memcpy(ip + 12, (uint8_t[]){10, 0, 0, 100, 10, 0, 0, 1}, 8);
 	memset(ip + 20, 1, opts); /* NOPs */
-	wr16(ip + 10, ref_csum(ip, ihl, 0));
+	ft_wr16(ip + 10, ft_csum(ip, ihl, 0));
 	uint8_t *icmp = ip + ihl;
 	icmp[0] = 8;
 	icmp[1] = 0;
-	wr16(icmp + 2, 0);
-	wr16(icmp + 4, 0x0abc);
-	wr16(icmp + 6, 7);
+	ft_wr16(icmp + 2, 0);
+	ft_wr16(icmp + 4, 0x0abc);
+	ft_wr16(icmp + 6, 7);
 	for (size_t i = 0; i < data; i++)
 		icmp[8 + i] = (uint8_t)(0x20 + i);
-	wr16(icmp + 2, ref_csum(icmp, 8 + data, 0));
+	ft_wr16(icmp + 2, ft_csum(icmp, 8 + data, 0));
 	return (size_t)(icmp - b) + 8 + data;
 }
 
@@ -460,17 +416,17 @@ static void check_echo_reply(unsigned ntags, size_t opts, size_t data, size_t pa
 	assert_memory_equal(b + 12, req + 12, l3 - 12); /* tags and ethertype unchanged */
 	const uint8_t *ip = b + l3, *icmp = ip + 20;
 	assert_int_equal(ip[0], 0x45);
-	assert_int_equal(rd16(ip + 2), 28 + data);
-	assert_int_equal(rd16(ip + 4), 0x1234);
+	assert_int_equal(ft_rd16(ip + 2), 28 + data);
+	assert_int_equal(ft_rd16(ip + 4), 0x1234);
 	assert_int_equal(ip[8], 64);
 	assert_int_equal(ip[9], 1);
-	assert_int_equal(rd32(ip + 12), IP4(10, 0, 0, 1));
-	assert_int_equal(rd32(ip + 16), IP4(10, 0, 0, 100));
-	assert_int_equal(ref_csum(ip, 20, 0), 0);
+	assert_int_equal(ft_rd32(ip + 12), IP4(10, 0, 0, 1));
+	assert_int_equal(ft_rd32(ip + 16), IP4(10, 0, 0, 100));
+	assert_int_equal(ft_csum(ip, 20, 0), 0);
 	assert_int_equal(icmp[0], 0);
 	assert_int_equal(icmp[1], 0);
 	assert_memory_equal(icmp + 4, req + l3 + 20 + opts + 4, 4 + data); /* id, seq, data */
-	assert_int_equal(ref_csum(icmp, 8 + data, 0), 0);
+	assert_int_equal(ft_csum(icmp, 8 + data, 0), 0);
 	/* A valid datagram, but an echo reply is not something the server answers. */
 	assert_int_equal(dp_frame_parse(b, rlen, strip, 300, &f), DP_DROP_NOT_UDP);
 }
@@ -480,9 +436,9 @@ static void test_icmp_echo_reply(void **state)
 	(void)state;
 	for (unsigned t = 0; t <= 2; t++) {
 		check_echo_reply(t, 0, 56, 0, false);
-		check_echo_reply(t, 0, 0, 18, false);  /* minimum frame, padded */
-		check_echo_reply(t, 0, 33, 0, false);  /* odd length */
-		check_echo_reply(t, 8, 56, 0, false);  /* options dropped */
+		check_echo_reply(t, 0, 0, 18, false); /* minimum frame, padded */
+		check_echo_reply(t, 0, 33, 0, false); /* odd length */
+		check_echo_reply(t, 8, 56, 0, false); /* options dropped */
 		if (t)
 			check_echo_reply(t, 0, 56, 0, true);
 	}
@@ -505,15 +461,15 @@ static void test_icmp_echo_bad_checksum(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_l2_len),
-		cmocka_unit_test(test_build_udp_roundtrip),
-		cmocka_unit_test(test_build_udp_csum_never_zero),
-		cmocka_unit_test(test_build_matches_kea),
-		cmocka_unit_test(test_arp_reply_matches_kernel),
-		cmocka_unit_test(test_arp_reply_to_sender_hw_address),
-		cmocka_unit_test(test_arp_reply_rejects_foreign_view),
-		cmocka_unit_test(test_icmp_echo_reply),
-		cmocka_unit_test(test_icmp_echo_bad_checksum),
+	    cmocka_unit_test(test_l2_len),
+	    cmocka_unit_test(test_build_udp_roundtrip),
+	    cmocka_unit_test(test_build_udp_csum_never_zero),
+	    cmocka_unit_test(test_build_matches_kea),
+	    cmocka_unit_test(test_arp_reply_matches_kernel),
+	    cmocka_unit_test(test_arp_reply_to_sender_hw_address),
+	    cmocka_unit_test(test_arp_reply_rejects_foreign_view),
+	    cmocka_unit_test(test_icmp_echo_reply),
+	    cmocka_unit_test(test_icmp_echo_bad_checksum),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
