@@ -24,7 +24,6 @@ static const uint8_t *frame_of(const struct pcap_file *pf, size_t i, size_t *len
 	return pf->frames[i].data;
 }
 
-/* Values the captures README states, checked field by field. */
 /* A fresh copy of a capture frame with room to grow, for crafting bad frames. */
 struct craft {
 	uint8_t b[600];

@@ -1,0 +1,251 @@
+#include "service.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <urcu/urcu-qsbr.h>
+
+#include "common/log.h"
+#include "dhcpd/client_key.h"
+#include "tenants/registry.h"
+
+#define SERVICE_MAX_PENDING 8192
+
+void service_tenant_counters(const struct service *svc, const struct tenant *t,
+			     struct tenant_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	const struct tenant_counters *c = dhcp_engine_counters(svc->engine, t);
+	if (!c)
+		return;
+	for (size_t i = 0; i < TC__COUNT; i++)
+		out->v[i] += c->v[i];
+}
+
+static void on_signal(void *ctx, int signo)
+{
+	(void)ctx;
+	if (signo == SIGTERM || signo == SIGINT) {
+		log_info("%s received: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+		dp_request_stop();
+	}
+}
+
+/* Builds the EAL's argv: program name, then the configured arguments. */
+static char **eal_argv(const struct conf_service *svc, int *argc)
+{
+	char **argv = calloc(svc->n_eal_args + 2, sizeof(*argv));
+	if (!argv)
+		return NULL;
+	int n = 0;
+	argv[n++] = "mtdhcpd";
+	for (size_t i = 0; i < svc->n_eal_args; i++)
+		argv[n++] = svc->eal_args[i];
+	*argc = n;
+	return argv;
+}
+
+/* Gives every tenant its stable database id (created on first sight of its name). */
+static int assign_tenant_ids(struct lease_store *store, struct tenant **tenants, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc = lease_store_tenant_id(store, tenants[i]->name, &tenants[i]->db_id);
+		if (rc) {
+			log_err("tenant %s: cannot get its database id: %s", tenants[i]->name,
+				strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int open_store(struct service *s)
+{
+	const struct conf_service *svc = &s->conf->service;
+	char err[512];
+	struct lease_store_params lp = {
+		.path = svc->lease_db.path,
+		.synchronous_full = svc->lease_db.durability == CONF_DURABILITY_COMMIT_BEFORE_ACK,
+		.batch_max = svc->lease_db.batch_max,
+		.batch_usec = svc->lease_db.batch_usec,
+		.queue_size = svc->lease_db.queue_size,
+		.n_owners = 1,
+	};
+	s->store = lease_store_open(&lp, err, sizeof(err));
+	if (!s->store) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (!lp.synchronous_full)
+		log_warn("lease database durability is \"async\": leases acknowledged in the last "
+			 "moments before a power loss or crash may be lost");
+	return 0;
+}
+
+static int publish_tenants(struct service *s)
+{
+	char err[512];
+	size_t n;
+	struct tenant **tenants = conf_take_tenants(s->conf, &n);
+	int rc = assign_tenant_ids(s->store, tenants, n);
+	struct tenant_registry *reg = tenant_registry_build(tenants, n, err, sizeof(err));
+	if (!reg) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (rc) {
+		tenant_registry_free(reg);
+		return -1;
+	}
+	tenant_registry_publish(reg);
+	return 0;
+}
+
+static int start_dataplane(struct service *s)
+{
+	const struct conf_service *svc = &s->conf->service;
+	char err[512];
+	struct dp_port_params ports[DP_MAX_PORTS];
+	if (svc->n_ports > DP_MAX_PORTS) {
+		log_err("at most %d ports are supported", DP_MAX_PORTS);
+		return -1;
+	}
+	for (size_t i = 0; i < svc->n_ports; i++) {
+		ports[i] = (struct dp_port_params){
+			.name = svc->ports[i].name,
+			.device = svc->ports[i].device,
+			.address = svc->ports[i].address,
+			.mac = svc->ports[i].has_mac ? svc->ports[i].mac : NULL,
+		};
+	}
+	int argc;
+	char **argv = eal_argv(svc, &argc);
+	if (!argv) {
+		log_err("out of memory");
+		return -1;
+	}
+	s->dp = dp_init(argc, argv, ports, svc->n_ports, err, sizeof(err));
+	free(argv);
+	if (!s->dp) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (dp_start(s->dp, svc->idle_sleep_max_usec, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int start_engine(struct service *s)
+{
+	struct dhcp_engine_params ep = {
+		.owner = 0,
+		.store = s->store,
+		.max_pending = SERVICE_MAX_PENDING,
+	};
+	dp_engine_params(s->dp, &ep);
+	s->engine = dhcp_engine_create(&ep);
+	if (!s->engine) {
+		log_err("cannot create the DHCP engine: %s", strerror(errno));
+		return -1;
+	}
+	/* The control thread is not running yet: this thread may read the registry. */
+	const struct tenant_registry *reg = tenant_registry_current();
+	int64_t now = time(NULL);
+	for (size_t i = 0; i < reg->n_tenants; i++) {
+		int rc = dhcp_engine_add_tenant(s->engine, reg->tenants[i], now);
+		if (rc) {
+			log_err("tenant %s: cannot start: %s", reg->tenants[i]->name, strerror(-rc));
+			return -1;
+		}
+	}
+	dp_set_engine(s->dp, s->engine);
+	return 0;
+}
+
+/* One line per port and per tenant with traffic, so that a stopped daemon leaves a record. */
+static void log_counters(const struct service *s)
+{
+	for (size_t i = 0; i < s->conf->service.n_ports; i++) {
+		struct dp_port_stats ps;
+		dp_port_stats(s->dp, i, &ps);
+		uint64_t dropped = ps.drop_multiseg + ps.drop_other_mac + ps.drop_not_ours +
+				   ps.drop_no_tenant + ps.drop_no_mbuf;
+		for (size_t k = 0; k < sizeof(ps.drop_kind) / sizeof(ps.drop_kind[0]); k++)
+			dropped += ps.drop_kind[k];
+		log_info("port %s: rx %llu tx %llu dropped %llu (no tenant %llu) arp %llu icmp %llu",
+			 s->conf->service.ports[i].name, (unsigned long long)ps.rx,
+			 (unsigned long long)ps.tx, (unsigned long long)dropped,
+			 (unsigned long long)ps.drop_no_tenant, (unsigned long long)ps.arp_replies,
+			 (unsigned long long)ps.icmp_replies);
+	}
+	const struct tenant_registry *reg = tenant_registry_current();
+	for (size_t i = 0; reg && i < reg->n_tenants; i++) {
+		struct tenant_counters c;
+		service_tenant_counters(s, reg->tenants[i], &c);
+		log_info("tenant %s: discover %llu request %llu offer %llu ack %llu nak %llu "
+			 "committed %llu dropped malformed %llu exhausted %llu commit-failed %llu",
+			 reg->tenants[i]->name, (unsigned long long)c.v[TC_RX_DISCOVER],
+			 (unsigned long long)c.v[TC_RX_REQUEST], (unsigned long long)c.v[TC_TX_OFFER],
+			 (unsigned long long)c.v[TC_TX_ACK], (unsigned long long)c.v[TC_TX_NAK],
+			 (unsigned long long)c.v[TC_LEASES_COMMITTED],
+			 (unsigned long long)c.v[TC_DROP_MALFORMED],
+			 (unsigned long long)c.v[TC_DROP_POOL_EXHAUSTED],
+			 (unsigned long long)c.v[TC_DROP_COMMIT_FAILED]);
+	}
+}
+
+int service_run(const char *conf_file, struct conf *conf)
+{
+	struct service s = {.conf_file = conf_file, .conf = conf, .started = time(NULL)};
+	int status = 1;
+
+	/* Before any thread exists, so that every thread inherits the blocked signals. */
+	s.control = control_create(on_signal, &s);
+	if (!s.control) {
+		log_err("cannot set up signal handling: %s", strerror(errno));
+		conf_free(conf);
+		return 1;
+	}
+	int rc = dhcp_client_key_init();
+	if (rc) {
+		log_err("cannot seed the client hash: %s", strerror(-rc));
+		goto out;
+	}
+	if (open_store(&s) || publish_tenants(&s) || start_dataplane(&s) || start_engine(&s))
+		goto out;
+	rc = lease_store_start(s.store);
+	if (rc) {
+		log_err("cannot start the lease writer: %s", strerror(-rc));
+		goto out;
+	}
+	rc = control_start(s.control);
+	if (rc) {
+		log_err("cannot start the control thread: %s", strerror(-rc));
+		goto out;
+	}
+
+	log_info("ready: %zu tenants, %zu ports, lease database %s",
+		 tenant_registry_current()->n_tenants, s.conf->service.n_ports,
+		 s.conf->service.lease_db.path);
+	urcu_qsbr_register_thread();
+	dp_run(s.dp);
+	urcu_qsbr_unregister_thread();
+	status = 0;
+out:
+	control_destroy(s.control);
+	/* The writer commits what is queued before it stops: no acknowledged lease is lost. */
+	lease_store_close(s.store);
+	if (s.engine)
+		log_counters(&s);
+	dhcp_engine_destroy(s.engine);
+	dp_destroy(s.dp);
+	tenant_registry_shutdown();
+	conf_free(s.conf);
+	log_info("stopped");
+	return status;
+}
