@@ -149,3 +149,20 @@ void ctl_json_string(FILE *out, const char *s, size_t len)
 	}
 	fputc('"', out);
 }
+
+void ctl_fmt_duration(char *out, size_t outlen, int64_t s)
+{
+	if (s < 0)
+		s = 0;
+	/* Two units at most: enough to read at a glance, exact enough to act on. */
+	if (s < 60)
+		snprintf(out, outlen, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(out, outlen, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+	else if (s < 86400)
+		snprintf(out, outlen, "%lldh%02lldm", (long long)(s / 3600),
+		         (long long)(s % 3600 / 60));
+	else
+		snprintf(out, outlen, "%lldd%02lldh", (long long)(s / 86400),
+		         (long long)(s % 86400 / 3600));
+}

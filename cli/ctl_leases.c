@@ -1,7 +1,9 @@
 /*
- * mtdhcpctl leases: lists the leases of the database, ordered by tenant then address,
- * as an aligned table or as a JSON array. The output is built in memory first, so a
- * failure half way never leaves half a table or broken JSON on stdout.
+ * mtdhcpctl leases: lists the leases of the database that match the filters, in the order
+ * asked for (tenant then address by default), a page at a time if asked, as an aligned
+ * table or as a JSON array. The filters go to SQL as bound parameters (lease_query.c).
+ * The output is built in memory first, so a failure half way never leaves half a table or
+ * broken JSON on stdout.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,61 +22,17 @@ struct ctl_leases {
 	struct ctl_table *table;
 };
 
+/* What the options hold: the query, plus the storage its pointers refer to. */
+struct ctl_leases_args {
+	struct lease_query q;
+	uint8_t hwaddr[LEASE_HWADDR_MAX];
+	uint8_t client_id[LEASE_CLIENT_ID_MAX];
+	int64_t within;
+	bool json, help;
+};
+
 /* Room for any field of a lease record in text form (255 bytes as \xNN, plus NUL). */
 #define CTL_FIELD_MAX (4 * 255 + 1)
-
-static void ctl_leases_json_hex(FILE *out, const char *key, const uint8_t *p, size_t len)
-{
-	char hex[CTL_FIELD_MAX];
-
-	fprintf(out, ", \"%s\": ", key);
-	if (len == 0) {
-		fputs("null", out);
-		return;
-	}
-	ctl_fmt_hex(hex, sizeof(hex), p, len);
-	fprintf(out, "\"%s\"", hex);
-}
-
-static int ctl_leases_json(struct ctl_leases *l, const char *tenant, const struct lease_record *r)
-{
-	FILE *out = l->out;
-	char buf[64];
-
-	fputs(l->n == 0 ? "\n  {" : ",\n  {", out);
-	fputs("\"tenant\": ", out);
-	ctl_json_string(out, tenant, strlen(tenant));
-	ctl_fmt_ipv4(buf, sizeof(buf), r->address);
-	fprintf(out, ", \"address\": \"%s\"", buf);
-	fprintf(out, ", \"state\": \"%s\"", lease_state_name(r->state));
-	fprintf(out, ", \"hwtype\": %u", r->hwtype);
-	ctl_leases_json_hex(out, "hwaddr", r->hwaddr, r->hwlen);
-	ctl_leases_json_hex(out, "client_id", r->client_id, r->client_id_len);
-	fputs(", \"hostname\": ", out);
-	if (r->hostname_len == 0)
-		fputs("null", out);
-	else
-		ctl_json_string(out, r->hostname, r->hostname_len);
-	fprintf(out, ", \"start_time\": %lld, \"end_time\": %lld, \"cltt\": %lld",
-	        (long long)r->start_time, (long long)r->end_time, (long long)r->cltt);
-	if (r->end_time > l->now) {
-		ctl_fmt_time(buf, sizeof(buf), r->end_time);
-		fprintf(out, ", \"expires\": \"%s\", \"expired\": false", buf);
-	} else {
-		fputs(", \"expires\": null, \"expired\": true", out);
-	}
-	if (r->giaddr != 0) {
-		ctl_fmt_ipv4(buf, sizeof(buf), r->giaddr);
-		fprintf(out, ", \"giaddr\": \"%s\"", buf);
-	} else {
-		fputs(", \"giaddr\": null", out);
-	}
-	ctl_leases_json_hex(out, "circuit_id", r->circuit_id, r->circuit_id_len);
-	ctl_leases_json_hex(out, "remote_id", r->remote_id, r->remote_id_len);
-	fprintf(out, ", \"port\": %u, \"vlan_outer\": %u, \"vlan_inner\": %u}", r->port,
-	        r->vlan_outer, r->vlan_inner);
-	return 0;
-}
 
 static int ctl_leases_row(struct ctl_leases *l, const char *tenant, const struct lease_record *r)
 {
@@ -108,59 +66,143 @@ static int ctl_leases_row(struct ctl_leases *l, const char *tenant, const struct
 static int ctl_leases_each(void *ctx, const char *tenant, const struct lease_record *r)
 {
 	struct ctl_leases *l = ctx;
-	int ret = l->json ? ctl_leases_json(l, tenant, r) : ctl_leases_row(l, tenant, r);
 
+	if (l->json) {
+		fputs(l->n == 0 ? "\n  " : ",\n  ", l->out);
+		ctl_lease_json(l->out, tenant, r, l->now);
+	} else if (ctl_leases_row(l, tenant, r) != 0) {
+		return -ENOMEM;
+	}
 	l->n++;
-	return ret;
+	return 0;
 }
 
-/* Parses the command's options into @filter and @json; CTL_EXIT_OK or a usage error. */
-static int ctl_leases_options(int argc, char **argv, struct lease_filter *filter, bool *json,
-                              bool *help)
+/* Parses one option @c with argument @arg into @a; CTL_EXIT_OK or a usage error. */
+static int ctl_leases_option(int c, const char *arg, struct ctl_leases_args *a)
+{
+	struct lease_query *q = &a->q;
+	size_t n;
+	int v;
+
+	switch (c) {
+	case 't':
+		if (arg[0] == '\0')
+			return ctl_usage_error("leases", "--tenant needs a name");
+		q->tenant = arg;
+		break;
+	case 'i':
+		if (!ctl_parse_prefix(arg, &q->address, &q->address_mask))
+			return ctl_usage_error("leases",
+			                       "'%s' is not an address or a prefix (a.b.c.d or"
+			                       " a.b.c.d/len)",
+			                       arg);
+		/* /0 is every address: no filter, which address_mask 0 means. */
+		break;
+	case 'm':
+		n = ctl_parse_hex(arg, a->hwaddr, sizeof(a->hwaddr));
+		if (n == 0)
+			return ctl_usage_error(
+			    "leases", "'%s' is not a hardware address (02:00:00:00:00:01)", arg);
+		q->hwaddr = a->hwaddr;
+		q->hwlen = (uint8_t)n;
+		break;
+	case 'C':
+		n = ctl_parse_hex(arg, a->client_id, sizeof(a->client_id));
+		if (n == 0)
+			return ctl_usage_error(
+			    "leases", "'%s' is not a client identifier in hex (01:02:...)", arg);
+		q->client_id = a->client_id;
+		q->client_id_len = (uint8_t)n;
+		break;
+	case 'n':
+		if (arg[0] == '\0')
+			return ctl_usage_error("leases", "--hostname needs a name or a pattern");
+		q->hostname = arg;
+		break;
+	case 's':
+		q->state = lease_state_from_name(arg);
+		if (q->state == 0)
+			return ctl_usage_error("leases",
+			                       "unknown state '%s' (active, released, expired or"
+			                       " declined)",
+			                       arg);
+		break;
+	case 'e':
+		if (!ctl_parse_duration(arg, &a->within))
+			return ctl_usage_error(
+			    "leases", "'%s' is not a duration (90, 90s, 15m, 2h, 1d, 1h30m)", arg);
+		break;
+	case 'S':
+		v = lease_sort_from_name(arg);
+		if (v < 0)
+			return ctl_usage_error(
+			    "leases",
+			    "cannot sort by '%s' (tenant, address, expires, start,"
+			    " cltt, hwaddr, hostname or state)",
+			    arg);
+		q->sort = (enum lease_sort)v;
+		break;
+	case 'r':
+		q->descending = true;
+		break;
+	case 'l':
+		if (!ctl_parse_count(arg, &q->limit) || q->limit == 0)
+			return ctl_usage_error("leases",
+			                       "--limit wants a count of 1 or more, not '%s'", arg);
+		break;
+	case 'o':
+		if (!ctl_parse_count(arg, &q->offset))
+			return ctl_usage_error("leases", "--offset wants a count, not '%s'", arg);
+		break;
+	case 'j':
+		a->json = true;
+		break;
+	}
+	return CTL_EXIT_OK;
+}
+
+/* Parses the command's options into @a; CTL_EXIT_OK or a usage error. */
+static int ctl_leases_options(int argc, char **argv, struct ctl_leases_args *a)
 {
 	static const struct option opts[] = {
 	    {"tenant", required_argument, NULL, 't'},
+	    {"ip", required_argument, NULL, 'i'},
+	    {"mac", required_argument, NULL, 'm'},
+	    {"client-id", required_argument, NULL, 'C'},
+	    {"hostname", required_argument, NULL, 'n'},
 	    {"state", required_argument, NULL, 's'},
+	    {"expiring-within", required_argument, NULL, 'e'},
+	    {"sort", required_argument, NULL, 'S'},
+	    {"reverse", no_argument, NULL, 'r'},
+	    {"limit", required_argument, NULL, 'l'},
+	    {"offset", required_argument, NULL, 'o'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, ret;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:t:s:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			if (optarg[0] == '\0')
-				return ctl_usage_error("leases", "--tenant needs a name");
-			filter->tenant = optarg;
-			break;
-		case 's':
-			filter->state = lease_state_from_name(optarg);
-			if (filter->state == 0)
-				return ctl_usage_error("leases",
-				                       "unknown state '%s' (active, released,"
-				                       " expired or declined)",
-				                       optarg);
-			break;
-		case 'j':
-			*json = true;
-			break;
-		case 'h':
-			*help = true;
+	while ((c = getopt_long(argc, argv, "+:t:i:m:n:s:e:S:rl:o:jh", opts, NULL)) != -1) {
+		if (c == 'h') {
+			a->help = true;
 			return CTL_EXIT_OK;
-		case ':':
-			return ctl_usage_error("leases", "option '%s' needs an argument",
-			                       argv[optind - 1]);
-		default:
-			if (optopt != 0)
-				return ctl_usage_error("leases", "unknown option '-%c'", optopt);
-			return ctl_usage_error("leases", "unknown option '%s'", argv[optind - 1]);
 		}
+		if (c == ':' || c == '?')
+			return ctl_opt_error("leases", c, argv);
+		ret = ctl_leases_option(c, optarg, a);
+		if (ret != CTL_EXIT_OK)
+			return ret;
 	}
-	if (optind < argc)
-		return ctl_usage_error("leases", "unexpected argument '%s'", argv[optind]);
-	return CTL_EXIT_OK;
+	if (a->within != 0) {
+		if (a->q.state != 0 && a->q.state != LEASE_STATE_ACTIVE)
+			return ctl_usage_error("leases",
+			                       "--expiring-within lists active leases: it excludes"
+			                       " --state %s",
+			                       lease_state_name(a->q.state));
+		a->q.expires_before = a->q.now + a->within;
+	}
+	return ctl_extra_args("leases", argc, argv);
 }
 
 int ctl_leases_run(const struct ctl_ctx *ctx, int argc, char **argv)
@@ -168,56 +210,63 @@ int ctl_leases_run(const struct ctl_ctx *ctx, int argc, char **argv)
 	static const char *const headers[CTL_LEASES_NCOLS] = {
 	    "TENANT", "ADDRESS", "HWADDR", "CLIENT-ID", "HOSTNAME", "STATE", "EXPIRES",
 	};
-	struct lease_filter filter = {0};
+	struct ctl_leases_args *a = calloc(1, sizeof(*a));
 	struct ctl_leases l = {0};
 	struct lease_reader *rd;
 	char *buf = NULL;
 	size_t len = 0;
-	bool help = false;
 	int ret;
 
-	ret = ctl_leases_options(argc, argv, &filter, &l.json, &help);
-	if (ret != CTL_EXIT_OK || help)
-		return help ? ctl_command_help("leases") : ret;
-	rd = ctl_open_reader(ctx);
-	if (rd == NULL)
+	if (a == NULL) {
+		ctl_error("out of memory");
 		return CTL_EXIT_RUNTIME;
-
+	}
 	l.now = time(NULL);
+	a->q.now = l.now;
+	ret = ctl_leases_options(argc, argv, a);
+	if (ret != CTL_EXIT_OK || a->help) {
+		ret = a->help ? ctl_command_help("leases") : ret;
+		free(a);
+		return ret;
+	}
+	l.json = a->json;
+	rd = ctl_open_reader(ctx);
+	if (rd == NULL) {
+		free(a);
+		return CTL_EXIT_RUNTIME;
+	}
 	l.out = open_memstream(&buf, &len);
 	if (!l.json)
 		l.table = ctl_table_new(CTL_LEASES_NCOLS, headers);
 	if (l.out == NULL || (!l.json && l.table == NULL)) {
-		ctl_error("out of memory");
 		ret = -ENOMEM;
 	} else {
 		if (l.json)
 			fputc('[', l.out);
-		ret = lease_reader_foreach(rd, &filter, ctl_leases_each, &l);
+		ret = lease_reader_query(rd, &a->q, ctl_leases_each, &l);
 	}
 	lease_reader_close(rd);
 
-	if (ret == -ENOENT && filter.tenant != NULL) {
-		ctl_error("unknown tenant '%s'", filter.tenant);
+	if (ret == -ENOENT && a->q.tenant != NULL) {
+		ctl_error("unknown tenant '%s'", a->q.tenant);
 	} else if (ret == -EBADMSG) {
 		ctl_error("the lease database has a damaged row (a value out of range)");
-	} else if (ret != 0 && ret != -ENOMEM) {
+	} else if (ret == -ENOMEM) {
+		ctl_error("out of memory");
+	} else if (ret != 0) {
 		ctl_error("reading leases: %s", strerror(-ret));
-	} else if (ret == 0) {
-		if (l.json)
-			fputs(l.n == 0 ? "]\n" : "\n]\n", l.out);
-		else
-			ctl_table_print(l.table, l.out);
+	} else if (l.json) {
+		fputs(l.n == 0 ? "]\n" : "\n]\n", l.out);
+	} else {
+		ctl_table_print(l.table, l.out);
 	}
 	if (l.out != NULL && fclose(l.out) != 0 && ret == 0) {
 		ctl_error("out of memory");
 		ret = -ENOMEM;
 	}
 	ctl_table_free(l.table);
-	if (ret == 0)
-		ret = ctl_write_stdout(buf, len);
-	else
-		ret = CTL_EXIT_RUNTIME;
+	ret = ret == 0 ? ctl_write_stdout(buf, len) : CTL_EXIT_RUNTIME;
 	free(buf);
+	free(a);
 	return ret;
 }

@@ -1,32 +1,114 @@
 /*
  * mtdhcpctl: the operator's command line. Global options choose where the lease database
- * is; the first other word names a subcommand from ctl_commands, which parses the rest.
- * Adding a subcommand is adding its function and one row to the table.
+ * and the daemon's control socket are; the first other word names a subcommand from
+ * ctl_commands, which parses the rest. Adding a subcommand is adding its function and one
+ * row to the table.
  *
- * Exit codes: 0 success, 1 runtime error, 2 usage error; every error is one line on stderr.
+ * Exit codes: 0 success, 1 runtime error, 2 usage error, 3 daemon not reachable (live
+ * commands); every error is one line on stderr.
  */
-#include <errno.h>
 #include <getopt.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/ctl.h"
-#include "conf/conf.h"
 
 static int ctl_help_run(const struct ctl_ctx *ctx, int argc, char **argv);
 
 static const struct ctl_command ctl_commands[] = {
     {
         .name = "leases",
-        .args = "[--tenant NAME] [--state STATE] [--json]",
-        .summary = "list leases, by tenant then address",
-        .help = "  -t, --tenant NAME   only the leases of tenant NAME\n"
-                "  -s, --state STATE   only leases in STATE: active, released, expired,"
+        .args = "[FILTERS] [--sort FIELD] [--reverse] [--limit N] [--offset N] [--json]",
+        .summary = "list leases from the database, by tenant then address",
+        .help = "  -t, --tenant NAME          only the leases of tenant NAME\n"
+                "  -i, --ip A[/LEN]           only address A, or the addresses in A/LEN\n"
+                "  -m, --mac MAC              only hardware address MAC (02:00:00:00:00:01)\n"
+                "      --client-id HEX        only client identifier HEX (option 61, 01:02:..)\n"
+                "  -n, --hostname PATTERN     only host names matching PATTERN (*, ?, [..];"
+                " any case)\n"
+                "  -s, --state STATE          only leases in STATE: active, released, expired,"
                 " declined\n"
-                "  -j, --json          a JSON array of objects instead of a table\n",
+                "  -e, --expiring-within DUR  only active leases ending within DUR (90s, 15m,"
+                " 2h, 1d)\n"
+                "  -S, --sort FIELD           order by tenant (default), address, expires,"
+                " start, cltt,\n"
+                "                             hwaddr, hostname or state\n"
+                "  -r, --reverse              descending order\n"
+                "  -l, --limit N              at most N leases\n"
+                "  -o, --offset N             skip the first N leases (with --limit: paging)\n"
+                "  -j, --json                 a JSON array of objects instead of a table\n",
         .run = ctl_leases_run,
+    },
+    {
+        .name = "lease",
+        .args = "TENANT ADDRESS [--json]",
+        .summary = "show one lease with its client and relay information",
+        .help = "  -j, --json          a JSON object instead of text\n",
+        .run = ctl_lease_run,
+    },
+    {
+        .name = "history",
+        .args = "--tenant NAME (--ip ADDRESS | --mac MAC) [--at TIME] [--json]",
+        .summary = "who had an address, or which addresses a MAC had, and when",
+        .help = "  -t, --tenant NAME   the tenant (required)\n"
+                "  -i, --ip ADDRESS    the events of ADDRESS: bind, renew, release, decline,"
+                " expire\n"
+                "  -m, --mac MAC       the events of hardware address MAC\n"
+                "  -a, --at TIME       only the binding in force at TIME:"
+                " 2024-05-01T14:00[:SS] (local),\n"
+                "                      with Z or +02:00 for UTC or an offset, @UNIXTIME,"
+                " or now\n"
+                "  -j, --json          a JSON array of events instead of a table\n",
+        .run = ctl_history_run,
+    },
+    {
+        .name = "tenants",
+        .args = "[--tenant NAME] [--offline] [--json]",
+        .summary = "list tenants: match rules, subnets, pool use, active leases",
+        .help = "  -t, --tenant NAME   only tenant NAME\n"
+                "      --offline       from the configuration files and the lease database,"
+                " without\n"
+                "                      asking the daemon (also used when it does not run)\n"
+                "  -j, --json          JSON instead of a table\n",
+        .run = ctl_tenants_run,
+    },
+    {
+        .name = "stats",
+        .args = "[--tenant NAME] [--json]",
+        .summary = "show the daemon's counters per tenant and per port (live)",
+        .help = "  -t, --tenant NAME   every counter of tenant NAME\n"
+                "  -j, --json          JSON instead of tables\n",
+        .run = ctl_stats_run,
+    },
+    {
+        .name = "status",
+        .args = "[--json]",
+        .summary = "tell whether the daemon runs, its version and uptime (live)",
+        .help = "  -j, --json          JSON instead of text\n",
+        .run = ctl_status_run,
+    },
+    {
+        .name = "release",
+        .args = "TENANT ADDRESS [--json]",
+        .summary = "release a lease now, as its client's DHCPRELEASE would (live)",
+        .help = "  -j, --json          JSON instead of text\n",
+        .run = ctl_release_run,
+    },
+    {
+        .name = "reload",
+        .args = "[--json]",
+        .summary = "re-read the configuration, as SIGHUP does, and report (live)",
+        .help = "  -j, --json          JSON instead of text\n",
+        .run = ctl_reload_run,
+    },
+    {
+        .name = "check",
+        .args = "[-c FILE]",
+        .summary = "validate a service file and its tenant files, as mtdhcpd --check",
+        .help = "  -c, --config FILE   the service file (default: the global -c, "
+                "$" CTL_SERVICE_FILE_ENV ",\n"
+                "                      else " CTL_DEFAULT_SERVICE_FILE ")\n",
+        .run = ctl_check_run,
     },
     {
         .name = "help",
@@ -39,69 +121,6 @@ static const struct ctl_command ctl_commands[] = {
 
 #define CTL_N_COMMANDS (sizeof(ctl_commands) / sizeof(ctl_commands[0]))
 
-void ctl_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(CTL_NAME ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int ctl_usage_error(const char *command, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (command != NULL)
-		ctl_error("%s (try '" CTL_NAME " help %s')", msg, command);
-	else
-		ctl_error("%s (try '" CTL_NAME " --help')", msg);
-	return CTL_EXIT_USAGE;
-}
-
-int ctl_write_stdout(const char *buf, size_t len)
-{
-	if ((len > 0 && fwrite(buf, 1, len, stdout) != len) || fflush(stdout) != 0) {
-		ctl_error("writing the output: %s", strerror(errno));
-		return CTL_EXIT_RUNTIME;
-	}
-	return CTL_EXIT_OK;
-}
-
-struct lease_reader *ctl_open_reader(const struct ctl_ctx *ctx)
-{
-	char path[PATH_MAX], err[PATH_MAX + 256];
-	const char *db = ctx->db_path;
-	struct lease_reader *rd;
-
-	if (db == NULL) {
-		const char *service = ctx->service_file;
-
-		if (service == NULL) {
-			service = getenv(CTL_SERVICE_FILE_ENV);
-			if (service == NULL || service[0] == '\0')
-				service = CTL_DEFAULT_SERVICE_FILE;
-		}
-		err[0] = '\0';
-		if (conf_read_db_path(service, path, sizeof(path), err, sizeof(err)) != 0) {
-			ctl_error("cannot find the lease database: %s", err);
-			return NULL;
-		}
-		db = path;
-	}
-	err[0] = '\0';
-	rd = lease_reader_open(db, err, sizeof(err));
-	if (rd == NULL)
-		ctl_error("%s", err);
-	return rd;
-}
-
 static const struct ctl_command *ctl_find(const char *name)
 {
 	for (size_t i = 0; i < CTL_N_COMMANDS; i++) {
@@ -113,27 +132,33 @@ static const struct ctl_command *ctl_find(const char *name)
 
 static void ctl_print_usage(FILE *out)
 {
-	fprintf(out, "usage: " CTL_NAME " [-c SERVICE_FILE | --db PATH] COMMAND [ARGS]\n"
-	             "\n"
-	             "Inspects a running or stopped mtdhcpd through its lease database.\n"
-	             "\n"
-	             "options:\n"
-	             "  -c, --config FILE   read lease_db.path from service file FILE (default "
-	             "$" CTL_SERVICE_FILE_ENV ",\n"
-	             "                      else " CTL_DEFAULT_SERVICE_FILE ")\n"
-	             "  --db PATH           open the lease database at PATH\n"
-	             "  -h, --help          show this help\n"
-	             "\n"
-	             "commands:\n");
+	fprintf(out,
+	        "usage: " CTL_NAME " [-c SERVICE_FILE | --db PATH] [--socket PATH] COMMAND"
+	        " [ARGS]\n"
+	        "\n"
+	        "Inspects and steers mtdhcpd: leases, lease, history and tenants read the lease\n"
+	        "database and work whether the daemon runs or not; live commands talk to the\n"
+	        "daemon over its control socket.\n"
+	        "\n"
+	        "options:\n"
+	        "  -c, --config FILE   the service file, for lease_db.path and control_socket\n"
+	        "                      (default $" CTL_SERVICE_FILE_ENV
+	        ", else " CTL_DEFAULT_SERVICE_FILE ")\n"
+	        "  --db PATH           open the lease database at PATH\n"
+	        "  --socket PATH       talk to the daemon's control socket at PATH\n"
+	        "  -h, --help          show this help\n"
+	        "\n"
+	        "commands:\n");
 	for (size_t i = 0; i < CTL_N_COMMANDS; i++)
 		fprintf(out, "  %-10s %s\n", ctl_commands[i].name, ctl_commands[i].summary);
-	fprintf(out, "\nexit status: 0 success, 1 runtime error, 2 usage error\n");
+	fprintf(out, "\nexit status: 0 success, 1 runtime error, 2 usage error, 3 the daemon could"
+	             " not be\nreached (live commands)\n");
 }
 
 static void ctl_print_command_usage(const struct ctl_command *cmd, FILE *out)
 {
-	fprintf(out, "usage: " CTL_NAME " [-c SERVICE_FILE | --db PATH] %s %s\n\n%s\n", cmd->name,
-	        cmd->args, cmd->summary);
+	fprintf(out, "usage: " CTL_NAME " [GLOBAL OPTIONS] %s %s\n\n%s\n", cmd->name, cmd->args,
+	        cmd->summary);
 	if (cmd->help[0] != '\0')
 		fprintf(out, "\noptions:\n%s", cmd->help);
 }
@@ -166,6 +191,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"db", required_argument, NULL, 'D'},
+	    {"socket", required_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -182,17 +208,14 @@ int main(int argc, char **argv)
 		case 'D':
 			ctx.db_path = optarg;
 			break;
+		case 'S':
+			ctx.socket_path = optarg;
+			break;
 		case 'h':
 			ctl_print_usage(stdout);
 			return CTL_EXIT_OK;
-		case ':':
-			return ctl_usage_error(NULL, "option '%s' needs an argument",
-			                       argv[optind - 1]);
 		default:
-			/* optopt names a bad short option; a bad long one is the word itself. */
-			if (optopt != 0)
-				return ctl_usage_error(NULL, "unknown option '-%c'", optopt);
-			return ctl_usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
+			return ctl_opt_error(NULL, c, argv);
 		}
 	}
 	if (ctx.service_file != NULL && ctx.db_path != NULL)

@@ -26,6 +26,17 @@ struct conf_port {
 	uint8_t prefix_len;
 	uint8_t mac[6]; /* 0 = keep the device's own */
 	bool has_mac;
+	/*
+	 * Relayed requests (issue 4, docs/classification.md): whether their relay information
+	 * may choose the tenant on this port, on which outer VLANs (0 = untagged; default
+	 * just 0), whether option 221 is trusted, and what happens to relay information that
+	 * arrives anywhere else on the port.
+	 */
+	bool relays;
+	uint16_t *relay_vlans;
+	size_t n_relay_vlans;
+	bool relay_vss_option;
+	bool untrusted_relay_drop;
 };
 
 enum conf_durability {
@@ -39,9 +50,21 @@ struct conf_lease_db {
 	uint32_t batch_max;  /* lease changes per transaction at most */
 	uint32_t batch_usec; /* wait at most this long to fill a batch */
 	uint32_t queue_size; /* lease changes waiting for the writer at most */
+	uint32_t events_retention; /* days the lease events (history) are kept */
+	/* Days a removed tenant's leases stay in the database (issue 4); 0 = for ever. */
+	uint32_t removed_tenant_retention;
 };
 
 enum conf_log_level { CONF_LOG_ERROR = 3, CONF_LOG_WARNING = 4, CONF_LOG_INFO = 6, CONF_LOG_DEBUG = 7 };
+
+/* The Prometheus metrics endpoint (`metrics = { listen = "127.0.0.1:9167"; }`). */
+struct conf_metrics {
+	bool enabled;      /* the metrics group is there; off by default */
+	char *listen;      /* as written, for logs */
+	int family;        /* AF_INET or AF_INET6 */
+	uint8_t addr[16];  /* network byte order: 4 bytes for AF_INET */
+	uint16_t port;     /* host byte order, 1..65535 */
+};
 
 struct conf_service {
 	char *file; /* absolute or as given */
@@ -52,6 +75,7 @@ struct conf_service {
 	struct conf_lease_db lease_db;
 	char *tenants_dir; /* relative paths are taken from the service file's directory */
 	char *control_socket;
+	struct conf_metrics metrics;
 	enum conf_log_level log_level;
 	uint32_t idle_sleep_max_usec; /* an idle lcore sleeps up to this long; 0 = busy poll */
 	/* Defaults every tenant inherits. */
@@ -59,12 +83,20 @@ struct conf_service {
 	uint32_t offer_time;
 	bool authoritative;
 	struct optset options;
+	struct tenant_limits limits; /* max_leases, packets_per_second, burst (issue 4) */
+#define CONF_LIMIT_MAX 100000000u /* the largest value of a limit setting */
+	/* The tenant that gets requests no tenant's rules match (issue 4); NULL = none. */
+	char *default_tenant;
+	int default_tenant_line; /* where it is set, for conf_check's report */
 };
 
 struct conf {
 	struct conf_service service;
 	struct tenant **tenants; /* in file name order */
 	size_t n_tenants;
+	/* conf_load_partial: the tenant files that were rejected (paths as in tenant.file). */
+	char **failed_files;
+	size_t n_failed;
 };
 
 /*
@@ -80,6 +112,17 @@ typedef void (*conf_report_fn)(void *ctx, const char *file, int line, const char
  * *@out is NULL), or another -errno. The tenants' db_id fields are left 0.
  */
 int conf_load(const char *service_file, struct conf **out, conf_report_fn report, void *ctx);
+
+/*
+ * As conf_load, for a reload (issue 4): a tenant file with problems is reported and left
+ * out, its path listed in (*@out)->failed_files, instead of failing the whole load; so is
+ * a tenant that the checks across tenants report (a name or a match key that another
+ * tenant claims: the one reported is the later file). Problems with the service file
+ * (including a default_tenant that names no loaded tenant) still fail the load: -EINVAL,
+ * *@out NULL.
+ */
+int conf_load_partial(const char *service_file, struct conf **out, conf_report_fn report,
+		      void *ctx);
 
 /* Frees @conf and everything in it, tenants included; NULL is ignored. */
 void conf_free(struct conf *conf);
@@ -97,6 +140,24 @@ struct tenant **conf_take_tenants(struct conf *conf, size_t *n);
  */
 int conf_read_db_path(const char *service_file, char *out, size_t outlen, char *err,
 		      size_t errlen);
+
+/*
+ * Reads only control_socket from @service_file (default /run/mtdhcp/control.sock), for
+ * mtdhcpctl; a relative path is taken from the service file's directory. 0 or -errno, with
+ * a message in @err.
+ */
+int conf_read_control_socket(const char *service_file, char *out, size_t outlen, char *err,
+			     size_t errlen);
+
+/*
+ * Parses a listen address "a.b.c.d:port" or "[v6]:port" (port 1..65535) into @m's family,
+ * addr and port. false when @text is not one.
+ */
+bool conf_parse_listen(const char *text, struct conf_metrics *m);
+
+/* The classification policy of port @p, for tenant_registry_build_params (registry.h). */
+struct tenant_port_policy;
+void conf_port_policy(const struct conf_port *p, struct tenant_port_policy *out);
 
 /* The index of the port called @name in @svc, or -1. */
 int conf_port_index(const struct conf_service *svc, const char *name);

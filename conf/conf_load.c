@@ -20,6 +20,11 @@ struct conf_tenant_list {
 	struct tenant **tenants;
 	struct conf_tenant_src *srcs;
 	size_t n, cap;
+	/* conf_load_partial: the files left out, and the problems found in them. */
+	bool partial;
+	char **failed;
+	size_t n_failed, cap_failed;
+	unsigned file_errors;
 };
 
 static int conf_name_cmp(const void *a, const void *b)
@@ -95,6 +100,28 @@ static int conf_list_dir(const char *dir, char ***names, size_t *n)
 	return rc;
 }
 
+/* Records the tenant file @path as rejected (partial loads). 0 or -ENOMEM. */
+static int conf_failed_add(struct conf_tenant_list *l, const char *path)
+{
+	for (size_t i = 0; i < l->n_failed; i++) {
+		if (strcmp(l->failed[i], path) == 0)
+			return 0;
+	}
+	if (l->n_failed == l->cap_failed) {
+		size_t cap = l->cap_failed ? 2 * l->cap_failed : 8;
+		char **v = realloc(l->failed, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->failed = v;
+		l->cap_failed = cap;
+	}
+	if (!(l->failed[l->n_failed] = strdup(path)))
+		return -ENOMEM;
+	l->n_failed++;
+	return 0;
+}
+
 static int conf_tenant_list_add(struct conf_tenant_list *l, struct tenant *t,
                                 struct conf_tenant_src *src)
 {
@@ -127,6 +154,7 @@ static void conf_tenant_file(struct conf_ctx *c, const struct conf_service *svc,
 	struct conf_intscan *scan = NULL;
 	struct conf_tenant_src src = {0};
 	struct tenant *t = NULL;
+	unsigned errors_before = c->errors;
 	config_t cfg;
 
 	if (!path || !tname) {
@@ -144,6 +172,11 @@ static void conf_tenant_file(struct conf_ctx *c, const struct conf_service *svc,
 		conf_tenant_src_clear(&src);
 	} else if (!t) {
 		conf_tenant_src_clear(&src);
+	}
+	if (list->partial && c->errors != errors_before) {
+		list->file_errors += c->errors - errors_before;
+		if (path && conf_failed_add(list, path))
+			list->file_errors--; /* out of memory: the load fails */
 	}
 out:
 	c->file = svc->file;
@@ -172,10 +205,58 @@ static void conf_tenants_load(struct conf_ctx *c, const config_t *cfg, struct co
 	free(names);
 }
 
-int conf_load(const char *service_file, struct conf **out, conf_report_fn report, void *ctx)
+/*
+ * Partial loads: the reports of the checks across tenants pass through here, so that the
+ * tenant files they name can be left out.
+ */
+struct conf_check_tap {
+	conf_report_fn report;
+	void *ctx;
+	struct conf_tenant_list *list;
+	const char *service_file;
+	unsigned fatal; /* reports about the service file, or that could not be recorded */
+};
+
+static void conf_check_tap_report(void *ctx, const char *file, int line, const char *setting,
+                                  const char *message)
+{
+	struct conf_check_tap *tap = ctx;
+
+	if (!file || !file[0] || strcmp(file, tap->service_file) == 0 ||
+	    conf_failed_add(tap->list, file))
+		tap->fatal++;
+	if (tap->report)
+		tap->report(tap->ctx, file, line, setting, message);
+}
+
+/* Leaves out the tenants whose files were rejected by the checks. */
+static void conf_drop_failed(struct conf_tenant_list *list)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < list->n; i++) {
+		bool failed = false;
+
+		for (size_t k = 0; k < list->n_failed && !failed; k++)
+			failed = list->tenants[i]->file &&
+			         strcmp(list->tenants[i]->file, list->failed[k]) == 0;
+		if (failed) {
+			tenant_free(list->tenants[i]);
+			conf_tenant_src_clear(&list->srcs[i]);
+			continue;
+		}
+		list->tenants[kept] = list->tenants[i];
+		list->srcs[kept] = list->srcs[i];
+		kept++;
+	}
+	list->n = kept;
+}
+
+static int conf_load_mode(const char *service_file, struct conf **out, conf_report_fn report,
+                          void *ctx, bool partial)
 {
 	struct conf_ctx c = {.report = report, .report_ctx = ctx, .file = service_file};
-	struct conf_tenant_list list = {0};
+	struct conf_tenant_list list = {.partial = partial};
 	struct conf_intscan *scan = NULL;
 	struct conf *conf;
 	bool ports_ok = false;
@@ -202,12 +283,28 @@ int conf_load(const char *service_file, struct conf **out, conf_report_fn report
 	config_destroy(&cfg);
 	conf_intscan_free(scan);
 
-	conf_check_tenants(&c, list.tenants, list.srcs, list.n, &conf->service);
+	if (partial) {
+		/* Tenant files with problems are left out; the service file's are fatal. */
+		struct conf_check_tap tap = {report, ctx, &list, conf->service.file, 0};
+		unsigned fatal = c.errors - list.file_errors;
+
+		c.report = conf_check_tap_report;
+		c.report_ctx = &tap;
+		conf_check_tenants(&c, list.tenants, list.srcs, list.n, &conf->service);
+		c.report = report;
+		c.report_ctx = ctx;
+		conf_drop_failed(&list);
+		c.errors = fatal + tap.fatal;
+	} else {
+		conf_check_tenants(&c, list.tenants, list.srcs, list.n, &conf->service);
+	}
 	for (size_t i = 0; i < list.n; i++)
 		conf_tenant_src_clear(&list.srcs[i]);
 	free(list.srcs);
 	conf->tenants = list.tenants;
 	conf->n_tenants = list.n;
+	conf->failed_files = list.failed;
+	conf->n_failed = list.n_failed;
 	if (!conf->tenants && !(conf->tenants = calloc(1, sizeof(*conf->tenants))))
 		c.errors++;
 	if (c.errors) {
@@ -218,6 +315,17 @@ int conf_load(const char *service_file, struct conf **out, conf_report_fn report
 	return 0;
 }
 
+int conf_load(const char *service_file, struct conf **out, conf_report_fn report, void *ctx)
+{
+	return conf_load_mode(service_file, out, report, ctx, false);
+}
+
+int conf_load_partial(const char *service_file, struct conf **out, conf_report_fn report,
+                      void *ctx)
+{
+	return conf_load_mode(service_file, out, report, ctx, true);
+}
+
 void conf_free(struct conf *conf)
 {
 	if (!conf)
@@ -226,6 +334,9 @@ void conf_free(struct conf *conf)
 	for (size_t i = 0; i < conf->n_tenants; i++)
 		tenant_free(conf->tenants[i]);
 	free(conf->tenants);
+	for (size_t i = 0; i < conf->n_failed; i++)
+		free(conf->failed_files[i]);
+	free(conf->failed_files);
 	free(conf);
 }
 

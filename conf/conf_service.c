@@ -4,6 +4,7 @@
  * every tenant inherits.
  */
 #include "conf/conf_internal.h"
+#include "conf/conf_classify.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -14,16 +15,26 @@
 #define CONF_DEFAULT_DB_PATH        "/var/lib/mtdhcp/leases.db"
 #define CONF_DEFAULT_CONTROL_SOCKET "/run/mtdhcp/control.sock"
 #define CONF_USEC_MAX               1000000u
+/* Lease events (who had which address when) are kept this many days by default. */
+#define CONF_DEFAULT_EVENTS_RETENTION 30u
+#define CONF_EVENTS_RETENTION_MAX     36500u
+#define CONF_DEFAULT_REMOVED_TENANT_RETENTION 30u
 
 static const char *const conf_root_names[] = {
-    "dataplane", "lease_db", "control_socket", "log_level", "tenants_dir", "defaults", NULL};
+    "dataplane",   "lease_db", "control_socket", "log_level",
+    "tenants_dir", "defaults", "metrics",        "default_tenant", NULL};
+static const char *const conf_metrics_names[] = {"listen", NULL};
 static const char *const conf_dataplane_names[] = {"eal", "ports", "idle_sleep_max_usec", NULL};
-static const char *const conf_port_names[] = {"name", "device", "address", "mac", NULL};
-static const char *const conf_lease_db_names[] = {"path",       "durability", "batch_max",
-                                                  "batch_usec", "queue_size", NULL};
+static const char *const conf_port_names[] = {"name", "device", "address", "mac",
+                                              CONF_PORT_RELAY_NAMES, NULL};
+static const char *const conf_lease_db_names[] = {
+    "path", "durability", "batch_max", "batch_usec", "queue_size", "events_retention",
+    "removed_tenant_retention", NULL};
 static const char *const conf_defaults_names[] = {
     "lease_time", "min_lease_time", "max_lease_time", "renew_time", "rebind_time",
-    "offer_time", "authoritative",  "options",        NULL};
+    "offer_time", "authoritative",  "options",
+    /* Isolation (issue 4) */
+    "max_leases", "packets_per_second", "burst", NULL};
 
 /* "02:00:00:00:00:01": six two-digit hex octets, a unicast address that is not zero. */
 static bool conf_parse_mac(const char *text, uint8_t mac[6])
@@ -133,6 +144,8 @@ static int conf_port_read(struct conf_ctx *c, const config_setting_t *ps, const 
 	} else if (rc > 0) {
 		port->has_mac = true;
 	}
+	if (conf_port_relay_read(c, ps, path, port))
+		bad = -1;
 	return bad;
 }
 
@@ -252,6 +265,8 @@ static int conf_lease_db_read(struct conf_ctx *c, const config_setting_t *root, 
 	db->batch_max = 256;
 	db->batch_usec = 200;
 	db->queue_size = 16384;
+	db->events_retention = CONF_DEFAULT_EVENTS_RETENTION;
+	db->removed_tenant_retention = CONF_DEFAULT_REMOVED_TENANT_RETENTION;
 	if (!g) {
 		if (config_setting_get_member(root, "lease_db"))
 			bad = -1;
@@ -276,6 +291,12 @@ static int conf_lease_db_read(struct conf_ctx *c, const config_setting_t *root, 
 		bad = -1;
 	if (conf_get_u32(c, g, "lease_db", "batch_usec", 0, CONF_USEC_MAX, &db->batch_usec, NULL) <
 	    0)
+		bad = -1;
+	if (conf_get_u32(c, g, "lease_db", "events_retention", 1, CONF_EVENTS_RETENTION_MAX,
+	                 &db->events_retention, NULL) < 0)
+		bad = -1;
+	if (conf_get_u32(c, g, "lease_db", "removed_tenant_retention", 0, 36500,
+	                 &db->removed_tenant_retention, NULL) < 0)
 		bad = -1;
 	rc = conf_get_u32(c, g, "lease_db", "queue_size", 1, 1u << 20, &db->queue_size, &where);
 	if (rc < 0)
@@ -319,6 +340,14 @@ static int conf_defaults_read(struct conf_ctx *c, const config_setting_t *root,
 		bad = -1;
 	if (conf_get_bool(c, g, "defaults", "authoritative", &svc->authoritative) < 0)
 		bad = -1;
+	/* Isolation (issue 4): what each tenant may take of the server; 0 = no limit. */
+	if (conf_get_u32(c, g, "defaults", "max_leases", 0, CONF_LIMIT_MAX,
+	                 &svc->limits.max_leases, NULL) < 0 ||
+	    conf_get_u32(c, g, "defaults", "packets_per_second", 0, CONF_LIMIT_MAX,
+	                 &svc->limits.packets_per_second, NULL) < 0 ||
+	    conf_get_u32(c, g, "defaults", "burst", 0, CONF_LIMIT_MAX, &svc->limits.burst,
+	                 NULL) < 0)
+		bad = -1;
 	opts = conf_get_group(c, g, "defaults", "options");
 	if (!opts && config_setting_get_member(g, "options"))
 		bad = -1;
@@ -352,6 +381,43 @@ static int conf_log_level_read(struct conf_ctx *c, const config_setting_t *root,
 	conf_err(c, config_setting_get_member(root, "log_level"), "log_level",
 	         "\"%s\" is not a log level: error, warning, info or debug", v);
 	return -1;
+}
+
+/*
+ * metrics = { listen = "127.0.0.1:9167"; }: the Prometheus endpoint, off when the group is
+ * absent. It serves counters to whoever can reach it, hence no default address.
+ */
+static int conf_metrics_read(struct conf_ctx *c, const config_setting_t *root,
+                             struct conf_metrics *m)
+{
+	const config_setting_t *g = conf_get_group(c, root, "", "metrics");
+	const char *listen = NULL;
+	int rc;
+
+	if (!g)
+		return config_setting_get_member(root, "metrics") ? -1 : 0;
+	conf_check_known(c, g, "metrics", conf_metrics_names);
+	rc = conf_get_string(c, g, "metrics", "listen", &listen);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		conf_err(c, g, "metrics.listen",
+		         "the metrics group needs listen = \"address:port\" (e.g. \"127.0.0.1:9167\")");
+		return -1;
+	}
+	if (!conf_parse_listen(listen, m)) {
+		conf_err(c, config_setting_get_member(g, "listen"), "metrics.listen",
+		         "\"%s\" is not an address and port (\"127.0.0.1:9167\" or \"[::1]:9167\")",
+		         listen);
+		return -1;
+	}
+	m->listen = strdup(listen);
+	if (!m->listen) {
+		conf_err(c, g, "metrics.listen", "out of memory");
+		return -1;
+	}
+	m->enabled = true;
+	return 0;
 }
 
 int conf_service_read(struct conf_ctx *c, const config_t *cfg, struct conf_service *svc,
@@ -402,6 +468,8 @@ int conf_service_read(struct conf_ctx *c, const config_t *cfg, struct conf_servi
 	}
 	if (conf_log_level_read(c, root, svc))
 		bad = -1;
+	if (conf_metrics_read(c, root, &svc->metrics))
+		bad = -1;
 	if (!config_setting_get_member(root, "tenants_dir")) {
 		conf_err(c, NULL, "tenants_dir",
 		         "tenants_dir is required: the directory of the tenant files");
@@ -410,6 +478,8 @@ int conf_service_read(struct conf_ctx *c, const config_t *cfg, struct conf_servi
 		bad = -1;
 	}
 	if (conf_defaults_read(c, root, svc))
+		bad = -1;
+	if (conf_default_tenant_read(c, root, svc))
 		bad = -1;
 	free(dir);
 	return bad;
@@ -422,12 +492,14 @@ void conf_service_clear(struct conf_service *svc)
 			free(svc->eal_args[i]);
 		free(svc->eal_args);
 	}
+	conf_classify_clear(svc);
 	for (size_t i = 0; i < svc->n_ports; i++)
 		free(svc->ports[i].device);
 	free(svc->ports);
 	free(svc->lease_db.path);
 	free(svc->tenants_dir);
 	free(svc->control_socket);
+	free(svc->metrics.listen);
 	free(svc->file);
 	optset_clear(&svc->options);
 	memset(svc, 0, sizeof(*svc));

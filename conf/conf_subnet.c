@@ -1,18 +1,21 @@
 /*
  * A tenant's subnets and their pools. Subnets of one tenant must not overlap (an address
  * must select one subnet), nor may its pools; different tenants may use the same
- * addresses, which is the point of a multi-tenant server.
+ * addresses, which is the point of a multi-tenant server. Subnets that share a link are
+ * grouped by a shared_network name; pools may carry options of their own; reservations
+ * are read by conf_reservation.c.
  */
 #include "conf/conf_internal.h"
+#include "conf/conf_reservation.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const conf_subnet_names[] = {"subnet",         "lease_time", "min_lease_time",
-                                                "max_lease_time", "renew_time", "rebind_time",
-                                                "options",        "pools",      NULL};
-static const char *const conf_pool_names[] = {"first", "last", NULL};
+static const char *const conf_subnet_names[] = {
+    "subnet",  "lease_time", "min_lease_time", "max_lease_time", "renew_time", "rebind_time",
+    "options", "pools",      "reservations",   "shared_network", NULL};
+static const char *const conf_pool_names[] = {"first", "last", "options", NULL};
 
 /* Where an accepted pool was written, to name it when a later one overlaps it. */
 struct conf_pool_ref {
@@ -48,6 +51,40 @@ static int conf_pool_end(struct conf_ctx *c, const config_setting_t *ps, const c
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The options of pool @idx (of @n) in group @ps, merged over the subnet's, when it sets
+ * any: the array of pool option sets is made on the first pool that does.
+ */
+static int conf_pool_options(struct conf_ctx *c, const config_setting_t *ps, const char *path,
+                             struct tenant_subnet *sn, size_t idx, size_t n)
+{
+	const config_setting_t *og = conf_get_group(c, ps, path, "options");
+	struct optset own = {0};
+	char p[CONF_PATH_MAX];
+	int bad = 0;
+
+	if (!og)
+		return config_setting_get_member(ps, "options") ? -1 : 0;
+	conf_path_member(p, path, "options");
+	if (conf_options_read(c, og, p, &own)) {
+		optset_clear(&own);
+		return -1;
+	}
+	if (!sn->pool_options) {
+		/* The pools before this one get the subnet's options as they are. */
+		sn->pool_options = calloc(n + 1, sizeof(*sn->pool_options));
+		for (size_t i = 0; sn->pool_options && i < idx; i++)
+			if (optset_merge(&sn->pool_options[i], &sn->options, NULL))
+				bad = -1;
+	}
+	if (!sn->pool_options || bad || optset_merge(&sn->pool_options[idx], &sn->options, &own)) {
+		conf_err(c, og, p, "out of memory");
+		bad = -1;
+	}
+	optset_clear(&own);
+	return bad;
 }
 
 static int conf_pools_read(struct conf_ctx *c, const config_setting_t *sg, const char *spath,
@@ -118,7 +155,18 @@ static int conf_pools_read(struct conf_ctx *c, const config_setting_t *sg, const
 			continue;
 		}
 		(*refs)[(*n_refs)++] = (struct conf_pool_ref){pool.first, pool.last, si, (size_t)i};
+		if (conf_pool_options(c, ps, p, sn, sn->n_pools, (size_t)n))
+			bad = -1;
 		sn->pools[sn->n_pools++] = pool;
+	}
+	/* Pools after the first one with options of its own get the subnet's as they are. */
+	for (size_t i = 0; sn->pool_options && i < sn->n_pools; i++) {
+		if (sn->pool_options[i].values || sn->options.count == 0)
+			continue;
+		if (optset_merge(&sn->pool_options[i], &sn->options, NULL)) {
+			conf_err(c, pools, lp, "out of memory");
+			bad = -1;
+		}
 	}
 	return bad;
 }
@@ -220,8 +268,53 @@ static int conf_subnet_read(struct conf_ctx *c, const config_setting_t *sg, cons
 
 	if (conf_pools_read(c, sg, spath, si, sn, refs, n_refs))
 		bad = -1;
+	if (conf_reservations_read(c, sg, spath, t, sn))
+		bad = -1;
 	/* Counted even when bad, so that tenant_free releases what it owns. */
 	cfg_idx[t->n_subnets++] = si;
+	return bad;
+}
+
+/*
+ * shared_network = "name": subnets with the same name are one network (several subnets
+ * on one link); every other subnet is a network of its own. Each gets its network id.
+ */
+static int conf_shared_networks(struct conf_ctx *c, const config_setting_t *subnets,
+                                struct tenant *t, const size_t *cfg_idx)
+{
+	const char **names = calloc(t->n_subnets + 1, sizeof(*names));
+	int bad = 0;
+
+	if (!names) {
+		conf_err(c, subnets, "subnets", "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < t->n_subnets; i++) {
+		const config_setting_t *sg = config_setting_get_elem(subnets, (unsigned)cfg_idx[i]);
+		char p[CONF_PATH_MAX], np[CONF_PATH_MAX];
+		const char *name = NULL;
+
+		conf_path_elem(p, "subnets", cfg_idx[i]);
+		if (conf_get_string(c, sg, p, "shared_network", &name) < 0) {
+			bad = -1;
+		} else if (name && !conf_name_ok(name, 64)) {
+			conf_path_member(np, p, "shared_network");
+			conf_err(c, config_setting_get_member(sg, "shared_network"), np,
+			         "\"%s\" is not a valid name (letters, digits, '-', '_', '.')",
+			         name);
+			bad = -1;
+			name = NULL;
+		}
+		names[i] = name;
+		t->subnets[i].network_id = (uint16_t)i;
+		for (size_t j = 0; name && j < i; j++) {
+			if (names[j] && strcmp(names[j], name) == 0) {
+				t->subnets[i].network_id = t->subnets[j].network_id;
+				break;
+			}
+		}
+	}
+	free(names);
 	return bad;
 }
 
@@ -260,6 +353,8 @@ int conf_subnets_read(struct conf_ctx *c, const config_setting_t *root, struct t
 		                     t, times, options, cfg_idx, &refs, &n_refs))
 			bad = -1;
 	}
+	if (conf_shared_networks(c, subnets, t, cfg_idx))
+		bad = -1;
 	free(cfg_idx);
 	free(refs);
 	return bad;

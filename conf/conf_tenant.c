@@ -4,6 +4,7 @@
  * its lease times and options over the service defaults, and its subnets (conf_subnet.c).
  */
 #include "conf/conf_internal.h"
+#include "conf/conf_classify.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,8 +18,12 @@ static const char *const conf_tenant_names[] = {
     "name",        "match",          "server_address", "authoritative",
     "lease_time",  "min_lease_time", "max_lease_time", "renew_time",
     "rebind_time", "offer_time",     "options",        "subnets",
+    /* Protocol (issue 3) */
+    "rapid_commit", "decline_time",
+    /* Isolation (issue 4) */
+    "max_leases", "packets_per_second", "burst",
     NULL};
-static const char *const conf_match_names[] = {"relays", "vlans", NULL};
+static const char *const conf_match_names[] = {"relays", "vlans", CONF_MATCH_KEY_NAMES, NULL};
 static const char *const conf_vlan_names[] = {"port", "vlan", "inner_vlan", NULL};
 
 static int conf_name_read(struct conf_ctx *c, const config_setting_t *root,
@@ -191,12 +196,19 @@ static int conf_match_read(struct conf_ctx *c, const config_setting_t *root,
                            struct conf_tenant_src *src)
 {
 	const config_setting_t *match = conf_get_group(c, root, "", "match");
+	/* The default tenant gets what no rule matches, so it needs no rules of its own. */
+	bool is_default = svc->default_tenant && strcmp(svc->default_tenant, t->name) == 0;
 	int bad = 0;
 
 	if (!match) {
-		if (!config_setting_get_member(root, "match"))
-			conf_err(c, NULL, "match",
-			         "a tenant needs match rules (match.relays or match.vlans)");
+		/* A match setting of another type was reported by conf_get_group. */
+		if (config_setting_get_member(root, "match"))
+			return -1;
+		if (is_default)
+			return 0;
+		conf_err(c, NULL, "match",
+		         "a tenant needs match rules (match.relays, match.vlans, ...; see "
+		         "docs/classification.md)");
 		return -1;
 	}
 	conf_check_known(c, match, "match", conf_match_names);
@@ -204,9 +216,13 @@ static int conf_match_read(struct conf_ctx *c, const config_setting_t *root,
 		bad = -1;
 	if (conf_vlans_read(c, match, svc, ports_ok, t, src))
 		bad = -1;
-	if (!bad && !t->match.n_relays && !t->match.n_vlans) {
+	if (conf_match_keys_read(c, match, t))
+		bad = -1;
+	if (!bad && !is_default && !t->match.n_relays && !t->match.n_vlans &&
+	    !t->match.n_prefixes && !t->match.n_keys) {
 		conf_err(c, match, "match",
-		         "the tenant matches no packets: set match.relays or match.vlans");
+		         "the tenant matches no packets: set match.relays, match.vlans or another "
+		         "match rule");
 		bad = -1;
 	}
 	return bad;
@@ -288,6 +304,17 @@ struct tenant *conf_tenant_read(struct conf_ctx *c, const config_t *cfg, const c
 	conf_get_bool(c, root, "", "authoritative", &t->authoritative);
 	t->offer_time = svc->offer_time;
 	conf_get_u32(c, root, "", "offer_time", 1, 86400, &t->offer_time, NULL);
+	/* Protocol (issue 3): RFC 4039 rapid commit (off), RFC 2131 4.3.3 quarantine (1 day). */
+	t->rapid_commit = false;
+	conf_get_bool(c, root, "", "rapid_commit", &t->rapid_commit);
+	t->decline_time = 86400;
+	conf_get_u32(c, root, "", "decline_time", 1, 30u * 86400, &t->decline_time, NULL);
+	/* Isolation (issue 4): limits over the service defaults; 0 = no limit. */
+	t->limits = svc->limits;
+	conf_get_u32(c, root, "", "max_leases", 0, CONF_LIMIT_MAX, &t->limits.max_leases, NULL);
+	conf_get_u32(c, root, "", "packets_per_second", 0, CONF_LIMIT_MAX,
+	             &t->limits.packets_per_second, NULL);
+	conf_get_u32(c, root, "", "burst", 0, CONF_LIMIT_MAX, &t->limits.burst, NULL);
 	conf_times_read(c, root, "", &svc->times, &times);
 
 	opts = conf_get_group(c, root, "", "options");

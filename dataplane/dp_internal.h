@@ -8,6 +8,9 @@
 #include "dp.h"
 
 #define DP_BURST 32
+/* Receive bursts per port per loop, at most, and DHCP messages served per loop. */
+#define DP_RX_ROUNDS 4
+#define DP_SERVE_BUDGET 64
 
 struct dp_port {
 	char name[32];
@@ -30,6 +33,9 @@ struct dp {
 	bool started;
 	/* The port a reply from the engine goes out on is in its path. */
 };
+
+/* The engine's release callback: frees the mbuf of a message it has served. */
+void dp_release_mbuf(void *ctx, void *buf);
 
 /* The engine's tx callback: wraps a DHCP reply in headers and queues it. */
 void dp_tx_dhcp(void *ctx, const struct dhcp_reply *reply, const uint8_t *msg, size_t len);

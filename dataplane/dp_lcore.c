@@ -87,16 +87,14 @@ static bool for_our_mac(const struct dp_port *port, const struct dp_frame *f)
 
 /*
  * Our address on the link a frame arrived by: a tenant's own server address on its VLAN,
- * or the port's address on the untagged link. 0 when we have none there.
+ * or the port's address on the untagged link and on the port's tagged relay links. 0 when
+ * we have none there.
  */
 static uint32_t link_address(const struct tenant_registry *reg, const struct dp_port *port,
 			     uint16_t port_index, const struct dp_frame *f)
 {
-	if (reg) {
-		const struct tenant *t = dp_classify_link(reg, port_index, f);
-		if (t && t->server_address)
-			return t->server_address;
-	}
+	if (reg)
+		return dp_classify_link_address(reg, port_index, f, port->address);
 	return f->outer_tpid ? 0 : port->address;
 }
 
@@ -112,22 +110,27 @@ static void tx_inplace(struct dp_port *port, struct rte_mbuf *m, size_t len, boo
 	dp_tx_queue(port, m);
 }
 
-static void handle_dhcp(struct dp *dp, const struct tenant_registry *reg, struct dp_port *port,
-			uint16_t port_index, const struct dp_frame *f, int64_t now)
+/*
+ * Queues a DHCP frame on its tenant's fair queue (dhcp_engine_enqueue); the engine serves
+ * the queues round-robin after the receive bursts. True when the engine took @m (it gives
+ * it back through dp_release_mbuf); false when the caller frees it.
+ */
+static bool handle_dhcp(struct dp *dp, const struct tenant_registry *reg, struct dp_port *port,
+			uint16_t port_index, const struct dp_frame *f, struct rte_mbuf *m)
 {
-	enum dp_class_key key;
-	const struct tenant *t = reg ? dp_classify_dhcp(reg, port_index, f, &key) : NULL;
+	struct dp_class_result cls;
+	const struct tenant *t = reg ? dp_classify_request(reg, port_index, f, &cls) : NULL;
 	if (!t) {
 		port->stats.drop_no_tenant++;
-		return;
+		return false;
 	}
-	uint32_t local = (key == DP_CLASS_VLAN && t->server_address) ? t->server_address
-								       : port->address;
+	/* A request from a directly attached link is answered from the tenant's address there. */
+	uint32_t local = (!cls.relayed && t->server_address) ? t->server_address : port->address;
 	if (f->dst_ip != 0xffffffffu) {
 		/* Unicast (a relay, a renewing client): only to one of our addresses. */
 		if (f->dst_ip != local && f->dst_ip != port->address) {
 			port->stats.drop_not_ours++;
-			return;
+			return false;
 		}
 		local = f->dst_ip;
 	}
@@ -143,11 +146,18 @@ static void handle_dhcp(struct dp *dp, const struct tenant_registry *reg, struct
 		.local_ip = local,
 	};
 	memcpy(path.src_mac, f->src_mac, 6);
-	dhcp_engine_input(dp->engine, t, &path, f->payload, f->payload_len, now);
+	/* Over budget or a full queue: counted for the tenant by the engine, freed here. */
+	return dhcp_engine_enqueue(dp->engine, t, &path, f->payload, f->payload_len, m);
+}
+
+void dp_release_mbuf(void *ctx, void *buf)
+{
+	(void)ctx;
+	rte_pktmbuf_free(buf);
 }
 
 static void handle_frame(struct dp *dp, const struct tenant_registry *reg, uint16_t port_index,
-			 struct rte_mbuf *m, int64_t now)
+			 struct rte_mbuf *m)
 {
 	struct dp_port *port = &dp->ports[port_index];
 	port->stats.rx++;
@@ -168,7 +178,8 @@ static void handle_frame(struct dp *dp, const struct tenant_registry *reg, uint1
 			port->stats.drop_other_mac++;
 			break;
 		}
-		handle_dhcp(dp, reg, port, port_index, &f, now);
+		if (handle_dhcp(dp, reg, port, port_index, &f, m))
+			return;
 		break;
 	case DP_FRAME_ARP: {
 		struct dp_arp arp;
@@ -203,10 +214,30 @@ static void handle_frame(struct dp *dp, const struct tenant_registry *reg, uint1
 	rte_pktmbuf_free(m);
 }
 
+/* The TSC in nanoseconds: the token buckets' clock, read once per loop. */
+static uint64_t tsc_ns(uint64_t hz)
+{
+	uint64_t tsc = rte_get_tsc_cycles();
+
+	return tsc / hz * 1000000000u + tsc % hz * 1000000000u / hz;
+}
+
+/*
+ * One loop: drain the receive queues (up to DP_RX_ROUNDS bursts per port), classifying
+ * each frame and answering ARP and ping at once, DHCP into its tenant's fair queue; then
+ * serve at most DP_SERVE_BUDGET queued messages round-robin across tenants; then the lease
+ * store's completions (ACKs), the admin mailbox and the transmit queues.
+ *
+ * Receiving more than is served per loop is deliberate: under overload the frames that
+ * cannot be served are dropped at their own tenant's queue (and counted for it), instead
+ * of piling up in the NIC's ring where a flood and a renewing client look alike. Taking a
+ * frame off the ring and classifying it costs a fraction of serving it.
+ */
 int dp_run(struct dp *dp)
 {
 	struct rte_mbuf *burst[DP_BURST];
 	uint32_t idle_usec = 0;
+	uint64_t hz = rte_get_tsc_hz();
 
 	while (!dp_stop_requested) {
 		int64_t now = time(NULL);
@@ -214,12 +245,19 @@ int dp_run(struct dp *dp)
 		const struct tenant_registry *reg = tenant_registry_current();
 		unsigned work = 0;
 
+		dhcp_engine_clock(dp->engine, tsc_ns(hz));
 		for (uint16_t i = 0; i < dp->n_ports; i++) {
-			uint16_t n = rte_eth_rx_burst(dp->ports[i].port_id, 0, burst, DP_BURST);
-			for (uint16_t k = 0; k < n; k++)
-				handle_frame(dp, reg, i, burst[k], now);
-			work += n;
+			for (unsigned round = 0; round < DP_RX_ROUNDS; round++) {
+				uint16_t n =
+				    rte_eth_rx_burst(dp->ports[i].port_id, 0, burst, DP_BURST);
+				for (uint16_t k = 0; k < n; k++)
+					handle_frame(dp, reg, i, burst[k]);
+				work += n;
+				if (n < DP_BURST)
+					break;
+			}
 		}
+		work += dhcp_engine_serve(dp->engine, DP_SERVE_BUDGET, now);
 		work += dhcp_engine_poll(dp->engine, now);
 		for (uint16_t i = 0; i < dp->n_ports; i++)
 			dp_tx_flush(&dp->ports[i]);

@@ -158,6 +158,7 @@ void dp_engine_params(struct dp *dp, struct dhcp_engine_params *params)
 {
 	params->tx = dp_tx_dhcp;
 	params->tx_ctx = dp;
+	params->release = dp_release_mbuf;
 }
 
 void dp_set_engine(struct dp *dp, struct dhcp_engine *engine)

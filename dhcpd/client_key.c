@@ -116,3 +116,16 @@ uint64_t dhcp_client_key(const uint8_t *client_id, size_t cid_len, uint8_t htype
 	uint64_t k = sip_final(&s);
 	return k ? k : 1;
 }
+
+uint64_t dhcp_key_hash(uint8_t kind, const uint8_t *key, size_t len)
+{
+	struct sip_state s;
+	/* Tags other than 'C' and 'H' keep these apart from client keys. */
+	uint8_t tag[2] = {'R', kind};
+
+	sip_init(&s);
+	sip_update(&s, tag, sizeof(tag));
+	sip_update(&s, key, len);
+	uint64_t k = sip_final(&s);
+	return k ? k : 1;
+}

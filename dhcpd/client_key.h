@@ -23,4 +23,11 @@ int dhcp_client_key_init(void);
 uint64_t dhcp_client_key(const uint8_t *client_id, size_t cid_len, uint8_t htype,
 			 const uint8_t *chaddr, uint8_t hlen);
 
+/*
+ * A keyed hash of @len bytes of @key tagged with @kind, for lookup tables whose keys come
+ * from clients (reservations): the same SipHash key, so that no client can aim at a
+ * chosen bucket. Never 0.
+ */
+uint64_t dhcp_key_hash(uint8_t kind, const uint8_t *key, size_t len);
+
 #endif

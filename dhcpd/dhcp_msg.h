@@ -68,6 +68,19 @@ enum dhcp_option {
 	DHCP_OPT_END = 255,
 };
 
+/* Sub-options of option 82 the engine reads (RFC 3046 and its extensions). */
+enum dhcp_relay_subopt {
+	DHCP_RELAY_CIRCUIT_ID = 1,         /* RFC 3046 3.1 */
+	DHCP_RELAY_REMOTE_ID = 2,          /* RFC 3046 3.2 */
+	DHCP_RELAY_LINK_SELECTION = 5,     /* RFC 3527 */
+	DHCP_RELAY_FLAGS = 10,             /* RFC 5010 */
+	DHCP_RELAY_SERVER_ID_OVERRIDE = 11, /* RFC 5107 */
+	DHCP_RELAY_SOURCE_PORT = 19,       /* RFC 8357 */
+};
+
+#define DHCP_RELAY_FLAG_UNICAST 0x80 /* RFC 5010 3: the relay received the request unicast */
+#define DHCP_MAX_HOPS 16             /* RFC 1542 4.1.1: the most a relay may forward */
+
 /* Why a message was refused; each has a counter. */
 enum dhcp_parse_error {
 	DHCP_PARSE_OK = 0,
@@ -78,6 +91,7 @@ enum dhcp_parse_error {
 	DHCP_PARSE_NO_COOKIE,
 	DHCP_PARSE_BAD_OPTION, /* an option runs past its field, or has a length its code forbids */
 	DHCP_PARSE_NO_TYPE,    /* no option 53, or an unknown value (BOOTP is not served) */
+	DHCP_PARSE_BAD_HOPS,   /* hops > 16: relays never forward that far (RFC 1542 4.1.1) */
 	DHCP_PARSE__COUNT
 };
 
@@ -134,22 +148,55 @@ bool dhcp_msg_opt_u16(const struct dhcp_msg *msg, uint8_t code, uint16_t *out);
 const uint8_t *dhcp_msg_relay_subopt(const struct dhcp_msg *msg, uint8_t sub, size_t *len);
 
 /*
- * Builds a reply. Errors are sticky: after the first one every call does nothing and
- * dhcp_writer_finish returns it, so a caller checks once at the end.
+ * Builds a reply. Options are staged as they are put and laid out by dhcp_writer_finish:
+ * in the options field in the order they were put when they all fit, otherwise with
+ * option overload (RFC 2131 4.1, RFC 2132 9.3): the file field, then the sname field,
+ * take what the options field cannot hold. What does not fit even then is dropped,
+ * optional options first and the latest put first among them (the engine puts them in
+ * the order of the client's parameter request list, its order of preference). Only a
+ * required option that cannot be placed fails the reply.
+ *
+ * Errors are sticky: after the first one every call does nothing and dhcp_writer_finish
+ * returns it, so a caller checks once at the end.
  */
+#define DHCP_WRITER_MAX_OPTS 254 /* one per code 1..254 */
+
+/* Flags of dhcp_writer_add. */
+enum dhcp_writer_flags {
+	DHCP_WOPT_REQUIRED = 0, /* the reply fails (-ENOSPC) when it cannot be placed */
+	DHCP_WOPT_OPTIONAL = 1, /* dropped when the reply has no room for it */
+	DHCP_WOPT_LAST = 2,     /* the last option of the options field (RFC 3046 2.2: 82) */
+};
+
+struct dhcp_writer_opt {
+	uint8_t code;
+	uint8_t flags;   /* enum dhcp_writer_flags */
+	uint16_t off;    /* value in stage[] */
+	uint16_t len;
+	uint8_t field;   /* where dhcp_writer_finish placed it: 0 options, 1 file, 2 sname */
+	bool placed;
+};
+
 struct dhcp_writer {
 	uint8_t *buf;
-	size_t cap;   /* the most the reply may take: min(buffer, client's max message size) */
-	size_t pos;   /* next option byte in the options field */
-	size_t limit; /* end of the options field (room for the END option kept) */
-	int err;      /* 0 or -errno: -ENOSPC when the options do not fit */
+	size_t cap;  /* the most the reply may take: min(buffer, client's max message size) */
+	int err;     /* 0 or -errno: -ENOSPC when a required option does not fit */
+	int len;     /* the finished message's length, 0 until dhcp_writer_finish */
+	uint8_t overload; /* option 52 of the finished reply: 0, 1 (file) or 3 (file, sname) */
+	unsigned dropped; /* optional options left out for want of room */
+	size_t n_opts;
+	struct dhcp_writer_opt opts[DHCP_WRITER_MAX_OPTS];
+	size_t stage_len;
+	uint8_t stage[DHCP_MSG_MAX]; /* the staged values */
 };
 
 /*
  * Starts a BOOTREPLY to @req of type @type in @buf: op, htype, hlen, xid, flags, giaddr
  * and chaddr copied from the request (RFC 2131 table 3), hops 0, the cookie, option 53.
  * @cap is the space in @buf; the reply will also stay within @max_msg (the client's
- * option 57, at least DHCP_MIN_MAX_MSG, or 0 for DHCP_MIN_MAX_MSG).
+ * option 57, at least DHCP_MIN_MAX_MSG, or 0 for DHCP_MIN_MAX_MSG). Option 57 is read
+ * as the size of the IP datagram, so the message itself gets 28 octets (IPv4 and UDP
+ * headers) less; see dhcp_msg_write.c.
  */
 void dhcp_writer_init(struct dhcp_writer *w, uint8_t *buf, size_t cap, size_t max_msg,
 		      const struct dhcp_msg *req, uint8_t type);
@@ -160,19 +207,25 @@ void dhcp_writer_set_ciaddr(struct dhcp_writer *w, uint32_t addr);
 void dhcp_writer_set_siaddr(struct dhcp_writer *w, uint32_t addr);
 
 /*
- * Appends option @code with @len bytes of @data. A value over 255 bytes is written as
- * consecutive instances of the same code (RFC 3396). -ENOSPC is sticky.
+ * Stages option @code with @len bytes of @data (copied), with @flags. A value over 255
+ * bytes is written as consecutive instances of the same code (RFC 3396). A code put
+ * twice keeps its first value. PAD and END are refused (-EINVAL).
  */
+void dhcp_writer_add(struct dhcp_writer *w, uint8_t code, const void *data, size_t len,
+		     unsigned flags);
+
+/* dhcp_writer_add(..., DHCP_WOPT_REQUIRED). */
 void dhcp_writer_put(struct dhcp_writer *w, uint8_t code, const void *data, size_t len);
 void dhcp_writer_put_u32(struct dhcp_writer *w, uint8_t code, uint32_t value);
 void dhcp_writer_put_ip(struct dhcp_writer *w, uint8_t code, uint32_t addr);
 
-/* True when option @code was already written. */
+/* True when option @code was already put. */
 bool dhcp_writer_has(const struct dhcp_writer *w, uint8_t code);
 
 /*
- * Ends the options with END and pads the message to DHCP_BOOTP_MIN_LEN (RFC 1542 3.1)
- * when there is room. Returns the message length, or the sticky -errno.
+ * Lays the options out (see above), ends each field that holds options with END, and pads
+ * the message to DHCP_BOOTP_MIN_LEN (RFC 1542 3.1) when there is room. Returns the message
+ * length, or the sticky -errno. A second call returns the same.
  */
 int dhcp_writer_finish(struct dhcp_writer *w);
 

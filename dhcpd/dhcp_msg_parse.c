@@ -227,6 +227,12 @@ enum dhcp_parse_error dhcp_msg_parse(struct dhcp_msg *msg, const uint8_t *buf, s
 		return DHCP_PARSE_NOT_REQUEST;
 	if (msg->hlen > DHCP_CHADDR_LEN)
 		return DHCP_PARSE_BAD_HLEN;
+	/*
+	 * RFC 1542 4.1.1: a relay discards a request whose hops exceed its limit, at most 16,
+	 * so more than 16 means a forwarding loop or a forgery.
+	 */
+	if (msg->hops > DHCP_MAX_HOPS)
+		return DHCP_PARSE_BAD_HOPS;
 	/* RFC 2131 section 3: the options field starts with the magic cookie 99.130.83.99. */
 	if (dhcp_rd32(buf + DHCP_FIXED_LEN) != DHCP_COOKIE)
 		return DHCP_PARSE_NO_COOKIE;
@@ -255,6 +261,7 @@ const char *dhcp_parse_error_name(enum dhcp_parse_error err)
 	    [DHCP_PARSE_NO_COOKIE] = "no_cookie",
 	    [DHCP_PARSE_BAD_OPTION] = "bad_option",
 	    [DHCP_PARSE_NO_TYPE] = "no_type",
+	    [DHCP_PARSE_BAD_HOPS] = "bad_hops",
 	};
 
 	if ((unsigned)err >= DHCP_PARSE__COUNT)

@@ -1,27 +1,36 @@
+/*
+ * The reply to a request: header fields (RFC 2131 table 3), options in order of
+ * preference, and where it is sent (RFC 2131 4.1, RFC 2131 4.3.5 for INFORM, RFC 8357 for
+ * relays that listen on another port).
+ */
 #include "dhcp_reply.h"
 
 #include <string.h>
 
+#include "dhcp_msg.h"
+
 static const uint8_t broadcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
-/*
- * Options the server sets itself, never from configuration or the request list.
- */
+/* Options the server sets itself, never from configuration or the request list. */
 static bool server_option(uint8_t code)
 {
 	switch (code) {
 	case DHCP_OPT_PAD:
 	case DHCP_OPT_SUBNET_MASK:
+	case DHCP_OPT_REQUESTED_IP:
 	case DHCP_OPT_LEASE_TIME:
 	case DHCP_OPT_OVERLOAD:
 	case DHCP_OPT_MSG_TYPE:
 	case DHCP_OPT_SERVER_ID:
 	case DHCP_OPT_PARAM_LIST:
+	case DHCP_OPT_MESSAGE:
 	case DHCP_OPT_MAX_MSG_SIZE:
 	case DHCP_OPT_RENEWAL_TIME:
 	case DHCP_OPT_REBINDING_TIME:
 	case DHCP_OPT_CLIENT_ID:
+	case DHCP_OPT_RAPID_COMMIT:
 	case DHCP_OPT_RELAY_AGENT:
+	case DHCP_OPT_SUBNET_SELECTION:
 	case DHCP_OPT_END:
 		return true;
 	default:
@@ -29,47 +38,74 @@ static bool server_option(uint8_t code)
 	}
 }
 
-static void put_configured(struct dhcp_writer *w, const struct tenant_subnet *sn, uint8_t code)
+/* A configured option the client asked for; left out when the reply has no room. */
+static void put_configured(struct dhcp_writer *w, const struct optset *opts, uint8_t code)
 {
-	if (!sn || server_option(code) || dhcp_writer_has(w, code))
+	if (!opts || server_option(code) || dhcp_writer_has(w, code))
 		return;
-	const struct optset_value *v = optset_get(&sn->options, code);
+	const struct optset_value *v = optset_get(opts, code);
 	if (v)
-		dhcp_writer_put(w, code, v->data, v->len);
+		dhcp_writer_add(w, code, v->data, v->len, DHCP_WOPT_OPTIONAL);
 }
 
 /* T1 and T2 (RFC 2131 4.4.5): configured, else 1/2 and 7/8 of the lease. */
 static void lease_timers(const struct tenant_subnet *sn, uint32_t lease, uint32_t *t1, uint32_t *t2)
 {
 	*t1 = sn && sn->times.renew_time ? sn->times.renew_time : lease / 2;
-	*t2 = sn && sn->times.rebind_time ? sn->times.rebind_time : (uint32_t)((uint64_t)lease * 7 / 8);
+	*t2 = sn && sn->times.rebind_time ? sn->times.rebind_time
+	                                  : (uint32_t)((uint64_t)lease * 7 / 8);
+	/* A lease shortened by the client's request must still have T1 < T2 < lease. */
 	if (*t2 >= lease)
 		*t2 = (uint32_t)((uint64_t)lease * 7 / 8);
 	if (*t1 >= *t2)
 		*t1 = *t2 / 2;
 }
 
+/* The relayed request's reply goes back through the relay (not an INFORM's; see below). */
+static bool via_relay(const struct dhcp_req *req, const struct dhcp_answer *ans)
+{
+	return req->giaddr && !(ans->inform && req->ciaddr);
+}
+
 /* Where the reply goes: RFC 2131 section 4.1, the paragraphs after table 3. */
 static void choose_dest(const struct dhcp_req *req, const struct dhcp_answer *ans,
-			struct dhcp_reply *d)
+                        struct dhcp_reply *d)
 {
 	d->path = req->path;
 	d->src_ip = req->path.local_ip;
 	d->src_port = 67;
 	memcpy(d->dst_mac, req->path.src_mac, 6);
-	if (req->giaddr) {
-		/* Relayed: back to the relay agent's server port. */
+	if (via_relay(req, ans)) {
+		/*
+		 * Relayed: back to the relay agent's server port, or (RFC 8357 5.2) to the UDP
+		 * port the relay sent from when it says it listens there.
+		 */
 		d->dst_ip = req->giaddr;
-		d->dst_port = 67;
+		d->dst_port = req->relay_source_port ? req->path.src_port : 67;
 		return;
 	}
 	d->dst_port = 68;
+	if (ans->inform) {
+		/*
+		 * RFC 2131 4.3.5: the ACK to an INFORM goes "directly to the address given in
+		 * 'ciaddr'", relayed or not: a relay would forward it to yiaddr, which is 0.
+		 * The frame goes to the neighbour the request came from (the client, or the
+		 * router on the way back to it). A client that left ciaddr empty is reached
+		 * at the source address of its request, if it had one.
+		 */
+		d->dst_ip = req->ciaddr ? req->ciaddr : req->path.src_ip;
+		if (d->dst_ip == 0) {
+			d->dst_ip = 0xffffffffu;
+			memcpy(d->dst_mac, broadcast_mac, 6);
+		}
+		return;
+	}
 	if (ans->type == DHCPNAK) {
 		/* "when giaddr is zero, the server broadcasts any DHCPNAK" */
 		d->dst_ip = 0xffffffffu;
 		memcpy(d->dst_mac, broadcast_mac, 6);
 	} else if (req->ciaddr) {
-		/* A client with an address (RENEWING, INFORM) is reached at it. */
+		/* A client with an address (RENEWING, REBINDING) is reached at it. */
 		d->dst_ip = req->ciaddr;
 	} else if ((req->flags & DHCP_FLAG_BROADCAST) || req->htype != 1 || req->hlen != 6) {
 		/*
@@ -84,8 +120,50 @@ static void choose_dest(const struct dhcp_req *req, const struct dhcp_answer *an
 	}
 }
 
+/* The options of an OFFER or ACK, required ones first, then what the client asked for. */
+static void put_lease_options(struct dhcp_writer *w, const struct dhcp_req *req,
+                              const struct dhcp_answer *ans)
+{
+	const struct tenant_subnet *sn = ans->subnet;
+	const struct optset *opts = ans->opts ? ans->opts : req->opts;
+
+	if (!opts && sn)
+		opts = &sn->options;
+
+	/* RFC 2131 4.3.5: never lease times in the ACK to an INFORM. */
+	if (ans->lease_time && !ans->inform) {
+		uint32_t t1, t2;
+		lease_timers(sn, ans->lease_time, &t1, &t2);
+		dhcp_writer_put_u32(w, DHCP_OPT_LEASE_TIME, ans->lease_time);
+		dhcp_writer_put_u32(w, DHCP_OPT_RENEWAL_TIME, t1);
+		dhcp_writer_put_u32(w, DHCP_OPT_REBINDING_TIME, t2);
+	}
+	/* RFC 2132 3.3: the mask of the subnet the address is in. */
+	if (sn)
+		dhcp_writer_put_ip(w, DHCP_OPT_SUBNET_MASK, sn->mask);
+	/* RFC 4039 4: the ACK to a DISCOVER carries rapid commit. */
+	if (ans->rapid_commit || (req->type == DHCPDISCOVER && ans->type == DHCPACK))
+		dhcp_writer_put(w, DHCP_OPT_RAPID_COMMIT, NULL, 0);
+	/*
+	 * RFC 3011 3: a server that honours option 118 "MUST return an identical copy of the
+	 * option to any client that sends it"; clients discard replies without it.
+	 */
+	if (req->has_subnet_select)
+		dhcp_writer_put_ip(w, DHCP_OPT_SUBNET_SELECTION, req->subnet_select);
+	if (req->prl_len) {
+		/* RFC 2132 9.8: the client lists options in its order of preference. */
+		for (size_t i = 0; i < req->prl_len; i++)
+			put_configured(w, opts, req->prl[i]);
+	} else {
+		/* No request list: the basics every client needs. */
+		put_configured(w, opts, DHCP_OPT_ROUTERS);
+		put_configured(w, opts, DHCP_OPT_DNS);
+		put_configured(w, opts, DHCP_OPT_DOMAIN_NAME);
+	}
+}
+
 int dhcp_reply_build(const struct dhcp_req *req, const struct dhcp_answer *ans, uint8_t *buf,
-		     size_t cap, struct dhcp_reply *dest)
+                     size_t cap, struct dhcp_reply *dest, unsigned *dropped)
 {
 	/* The writer copies these header fields from the request (RFC 2131 table 3). */
 	struct dhcp_msg hdr;
@@ -96,6 +174,13 @@ int dhcp_reply_build(const struct dhcp_req *req, const struct dhcp_answer *ans, 
 	hdr.xid = req->xid;
 	hdr.secs = 0;
 	hdr.flags = req->flags;
+	/*
+	 * RFC 2131 4.3.2: "If 'giaddr' is set in the DHCPREQUEST message, the client is on a
+	 * different subnet. The server MUST set the broadcast bit in the DHCPNAK", so that
+	 * the relay broadcasts it to a client whose address may be wrong.
+	 */
+	if (ans->type == DHCPNAK && req->giaddr)
+		hdr.flags |= DHCP_FLAG_BROADCAST;
 	hdr.ciaddr = req->ciaddr;
 	hdr.yiaddr = 0;
 	hdr.siaddr = 0;
@@ -104,44 +189,34 @@ int dhcp_reply_build(const struct dhcp_req *req, const struct dhcp_answer *ans, 
 
 	struct dhcp_writer w;
 	dhcp_writer_init(&w, buf, cap, req->max_msg, &hdr, ans->type);
-	const struct tenant_subnet *sn = ans->subnet;
 
 	/* RFC 2131 table 3: an ACK carries the request's ciaddr, an OFFER and a NAK 0. */
 	if (ans->type == DHCPACK)
 		dhcp_writer_set_ciaddr(&w, req->ciaddr);
 	if (ans->type != DHCPNAK && ans->yiaddr)
 		dhcp_writer_set_yiaddr(&w, ans->yiaddr);
-	dhcp_writer_put_ip(&w, DHCP_OPT_SERVER_ID, req->path.local_ip);
+	/*
+	 * RFC 2131 table 3: every reply names its server. Behind a relay that overrides it
+	 * (RFC 5107 4), the override, so that the client talks to the relay.
+	 */
+	dhcp_writer_put_ip(&w, DHCP_OPT_SERVER_ID, dhcp_req_server_id(req));
 
-	if (ans->type != DHCPNAK) {
-		if (ans->lease_time) {
-			uint32_t t1, t2;
-			lease_timers(sn, ans->lease_time, &t1, &t2);
-			dhcp_writer_put_u32(&w, DHCP_OPT_LEASE_TIME, ans->lease_time);
-			dhcp_writer_put_u32(&w, DHCP_OPT_RENEWAL_TIME, t1);
-			dhcp_writer_put_u32(&w, DHCP_OPT_REBINDING_TIME, t2);
-		}
-		if (sn)
-			dhcp_writer_put_ip(&w, DHCP_OPT_SUBNET_MASK, sn->mask);
-		if (req->prl_len) {
-			/* The client's order is the order of preference (RFC 2132 9.8). */
-			for (size_t i = 0; i < req->prl_len; i++)
-				put_configured(&w, sn, req->prl[i]);
-		} else {
-			/* No request list: the basics every client needs. */
-			put_configured(&w, sn, DHCP_OPT_ROUTERS);
-			put_configured(&w, sn, DHCP_OPT_DNS);
-			put_configured(&w, sn, DHCP_OPT_DOMAIN_NAME);
-		}
-	}
-	/* RFC 6842: a server MUST echo the client identifier. */
+	if (ans->type != DHCPNAK)
+		put_lease_options(&w, req, ans);
+	else if (ans->message)
+		dhcp_writer_add(&w, DHCP_OPT_MESSAGE, ans->message, strlen(ans->message),
+		                DHCP_WOPT_OPTIONAL);
+	/* RFC 6842 3: a server MUST echo the client identifier in OFFER, ACK and NAK. */
 	if (req->client_id_len)
 		dhcp_writer_put(&w, DHCP_OPT_CLIENT_ID, req->client_id, req->client_id_len);
-	/* RFC 3046 2.2: option 82 is copied unchanged, as the last option. */
-	if (req->relay_len)
-		dhcp_writer_put(&w, DHCP_OPT_RELAY_AGENT, req->relay, req->relay_len);
+	/* RFC 3046 2.2: option 82 goes back to the relay unchanged, as the last option. */
+	if (req->relay_len && via_relay(req, ans))
+		dhcp_writer_add(&w, DHCP_OPT_RELAY_AGENT, req->relay, req->relay_len,
+		                DHCP_WOPT_LAST);
 
 	int len = dhcp_writer_finish(&w);
+	if (dropped)
+		*dropped = w.dropped;
 	if (len < 0)
 		return len;
 	choose_dest(req, ans, dest);

@@ -1,140 +1,90 @@
 /*
- * The server's answer to each message type (RFC 2131 section 4.3), for one tenant.
+ * The server's answer to a DHCPDISCOVER (RFC 2131 4.3.1, RFC 4039), and what every
+ * handler shares: the client's network, its reservation, its options and lease time,
+ * NAKs, and the commit that precedes an ACK. DHCPREQUEST is in dhcp_server_request.c;
+ * DHCPDECLINE, DHCPRELEASE and DHCPINFORM in dhcp_server_notify.c.
  */
+#include "dhcp_server.h"
+
 #include <string.h>
 
-#include "dhcp_instance.h"
-
-#define RELAY_SUBOPT_CIRCUIT_ID 1
-#define RELAY_SUBOPT_REMOTE_ID 2
-
-/* Is @addr on the client's network: in the subnet named by its link address? */
-static const struct tenant_subnet *client_subnet(const struct tenant *t, const struct dhcp_req *req)
+const struct tenant_subnet *dhcp_server_link(const struct tenant *t, const struct dhcp_req *req)
 {
 	const struct tenant_subnet *sn = tenant_subnet_of(t, req->link_addr);
+
 	/*
-	 * A relay whose own address is in none of the tenant's subnets serves all of them as
-	 * one shared network.
+	 * RFC 3011 3 and RFC 3527 4: a subnet named explicitly must be one the server has;
+	 * it never falls back to giaddr.
 	 */
-	if (!sn && t->n_subnets == 1)
+	if (!sn && t->n_subnets == 1 &&
+	    (req->link_source == DHCP_LINK_GIADDR || req->link_source == DHCP_LINK_LOCAL))
 		sn = &t->subnets[0];
 	return sn;
 }
 
-static bool addr_on_network(const struct tenant *t, const struct tenant_subnet *sn, uint32_t addr)
+bool dhcp_server_on_network(const struct tenant *t, const struct tenant_subnet *link, uint32_t addr)
 {
-	if (sn)
-		return (addr & sn->mask) == sn->network;
-	return tenant_subnet_of(t, addr) != NULL;
+	const struct tenant_subnet *sn = tenant_subnet_of(t, addr);
+
+	return sn && link && sn->network_id == link->network_id;
 }
 
-/* RFC 2131 4.3.1: the requested lease time, within the configured bounds. */
-static uint32_t grant_time(const struct tenant_subnet *sn, const struct dhcp_msg *msg)
+const struct tenant_reservation *dhcp_server_reservation(const struct dhcp_instance *in,
+                                                         const struct dhcp_req *req,
+                                                         const struct tenant_subnet *link)
 {
-	uint32_t want;
-	if (!dhcp_msg_opt_u32(msg, DHCP_OPT_LEASE_TIME, &want))
+	const struct tenant *t = in->tenant;
+	const struct tenant_reservation *res = NULL;
+	uint16_t sn;
+
+	/* The client's own identity first (RFC 2131 4.2), then where it is plugged in. */
+	if (req->client_id_len)
+		res = pool_reservation(&in->pools, TENANT_RES_CLIENT_ID, req->client_id,
+		                       req->client_id_len, &sn);
+	if (!res && req->htype == 1)
+		res = pool_reservation(&in->pools, TENANT_RES_HWADDR, req->chaddr, req->hlen, &sn);
+	if (!res && req->circuit_id_len)
+		res = pool_reservation(&in->pools, TENANT_RES_CIRCUIT_ID,
+		                       req->relay + req->circuit_id_off, req->circuit_id_len, &sn);
+	/* A reservation on another network of the tenant does not apply here. */
+	if (res && (!link || t->subnets[sn].network_id != link->network_id))
+		return NULL;
+	return res;
+}
+
+const struct optset *dhcp_server_options(const struct tenant_subnet *sn,
+                                         const struct tenant_reservation *res, uint32_t addr)
+{
+	if (res && res->address == addr)
+		return &res->options;
+	/* A subnet has a handful of pools: a scan costs less than any index. */
+	for (size_t i = 0; sn && sn->pool_options && i < sn->n_pools; i++)
+		if (addr >= sn->pools[i].first && addr <= sn->pools[i].last)
+			return &sn->pool_options[i];
+	return sn ? &sn->options : NULL;
+}
+
+uint32_t dhcp_server_lease_time(const struct tenant_subnet *sn, const struct dhcp_req *req)
+{
+	if (!req->has_lease_time)
 		return sn->times.default_time;
-	if (want < sn->times.min_time)
+	if (req->lease_time < sn->times.min_time)
 		return sn->times.min_time;
-	if (want > sn->times.max_time)
+	if (req->lease_time > sn->times.max_time)
 		return sn->times.max_time;
-	return want;
+	return req->lease_time;
 }
 
-static void send_nak(struct dhcp_engine *e, struct dhcp_instance *in)
+void dhcp_server_nak(struct dhcp_engine *e, struct dhcp_instance *in, const char *message)
 {
-	struct dhcp_answer ans = {.type = DHCPNAK};
+	struct dhcp_answer ans = {.type = DHCPNAK, .message = message};
 	dhcp_engine_send(e, in, &e->req, &ans);
 }
 
-/*
- * An address for a DISCOVER (RFC 2131 4.3.1): the client's current or last binding, else
- * the address it asks for, else a free one from the pools of its network.
- */
-static uint32_t choose_offer(struct dhcp_engine *e, struct dhcp_instance *in,
-			     const struct tenant_subnet *sn, int64_t now)
+void dhcp_server_record(struct lease_record *rec, const struct dhcp_req *req, uint32_t tenant_id,
+                        uint32_t addr, int64_t now, uint32_t lease_time)
 {
-	const struct tenant *t = in->tenant;
-	struct pool_set *ps = &in->pools;
-	uint64_t client = e->req.client;
-
-	uint32_t held = pool_client_addr(ps, client);
-	if (held && addr_on_network(t, sn, held))
-		return held;
-
-	uint32_t want;
-	if (dhcp_msg_opt_ip(&e->msg, DHCP_OPT_REQUESTED_IP, &want) && addr_on_network(t, sn, want) &&
-	    pool_available(ps, want, client, (uint32_t)now))
-		return want;
-
-	int subnet = sn ? (int)(sn - t->subnets) : -1;
-	uint32_t addr = pool_find_free(ps, subnet);
-	if (addr == 0 && now - in->last_full_sweep >= 1) {
-		/*
-		 * Offers and leases that ran out are normally freed by the periodic sweep; when
-		 * the pools look full, sweep them all at once (at most once a second).
-		 */
-		in->last_full_sweep = now;
-		pool_sweep(ps, (uint32_t)now, ps->size, NULL, NULL);
-		addr = pool_find_free(ps, subnet);
-	}
-	return addr;
-}
-
-void dhcp_server_discover(struct dhcp_engine *e, struct dhcp_instance *in, int64_t now)
-{
-	const struct tenant *t = in->tenant;
-	const struct tenant_subnet *sn = client_subnet(t, &e->req);
-	uint32_t addr = choose_offer(e, in, sn, now);
-	if (addr == 0) {
-		in->counters.v[TC_DROP_POOL_EXHAUSTED]++;
-		if (!in->exhausted) {
-			in->exhausted = true;
-			log_warn("tenant %s: no free address for a DHCPDISCOVER (%zu of %zu in use); "
-				 "further misses are only counted",
-				 t->name, in->pools.used, in->pools.size);
-		}
-		return;
-	}
-	if (in->exhausted) {
-		in->exhausted = false;
-		log_info("tenant %s: addresses available again", t->name);
-	}
-	const struct tenant_subnet *asn = tenant_subnet_of(t, addr);
-	struct pool_slot *slot = pool_slot(&in->pools, addr);
-	/* An offer never demotes a binding or a commit in flight. */
-	if (slot->state != POOL_BOUND && slot->state != POOL_PENDING)
-		pool_assign(&in->pools, addr, POOL_OFFERED, e->req.client,
-			    (uint32_t)now + t->offer_time);
-	struct dhcp_answer ans = {
-		.type = DHCPOFFER,
-		.yiaddr = addr,
-		.lease_time = grant_time(asn, &e->msg),
-		.subnet = asn,
-	};
-	dhcp_engine_send(e, in, &e->req, &ans);
-}
-
-static uint8_t relay_subopt(const struct dhcp_req *req, uint8_t code, uint8_t *out, size_t cap)
-{
-	size_t i = 0;
-	while (i + 2 <= req->relay_len) {
-		uint8_t c = req->relay[i], l = req->relay[i + 1];
-		if (i + 2 + l > req->relay_len)
-			return 0;
-		if (c == code) {
-			size_t n = l < cap ? l : cap;
-			memcpy(out, &req->relay[i + 2], n);
-			return (uint8_t)n;
-		}
-		i += 2 + (size_t)l;
-	}
-	return 0;
-}
-
-static void fill_record(struct lease_record *rec, const struct dhcp_req *req, uint32_t tenant_id,
-			uint32_t addr, int64_t now, uint32_t lease_time)
-{
+	memset(rec, 0, sizeof(*rec));
 	rec->tenant_id = tenant_id;
 	rec->address = addr;
 	rec->state = LEASE_STATE_ACTIVE;
@@ -149,20 +99,17 @@ static void fill_record(struct lease_record *rec, const struct dhcp_req *req, ui
 	rec->hostname_len = req->hostname_len;
 	memcpy(rec->hostname, req->hostname, req->hostname_len);
 	rec->giaddr = req->giaddr;
-	rec->circuit_id_len = relay_subopt(req, RELAY_SUBOPT_CIRCUIT_ID, rec->circuit_id,
-					   sizeof(rec->circuit_id));
-	rec->remote_id_len = relay_subopt(req, RELAY_SUBOPT_REMOTE_ID, rec->remote_id,
-					  sizeof(rec->remote_id));
+	rec->circuit_id_len = req->circuit_id_len;
+	memcpy(rec->circuit_id, req->relay + req->circuit_id_off, req->circuit_id_len);
+	rec->remote_id_len = req->remote_id_len;
+	memcpy(rec->remote_id, req->relay + req->remote_id_off, req->remote_id_len);
 	rec->port = req->path.port;
 	rec->vlan_outer = req->path.outer_tpid ? (req->path.outer_tci & 0xfff) : 0;
 	rec->vlan_inner = req->path.inner_tpid ? (req->path.inner_tci & 0xfff) : 0;
 }
 
-/*
- * Commits a binding of @addr to the requesting client; its ACK goes out from
- * dhcp_engine_poll once the row is in the database (RFC 2131 3.1 step 4).
- */
-static void bind(struct dhcp_engine *e, struct dhcp_instance *in, uint32_t addr, int64_t now)
+void dhcp_server_bind(struct dhcp_engine *e, struct dhcp_instance *in, uint32_t addr,
+                      const struct optset *opts, int64_t now)
 {
 	const struct tenant *t = in->tenant;
 	struct pool_slot *slot = pool_slot(&in->pools, addr);
@@ -178,11 +125,12 @@ static void bind(struct dhcp_engine *e, struct dhcp_instance *in, uint32_t addr,
 	const struct tenant_subnet *sn = tenant_subnet_of(t, addr);
 	uint32_t cookie = e->pending_free[e->n_pending_free - 1];
 	struct dhcp_pending *pd = &e->pending[cookie];
+	e->req.opts = opts;
 	pd->req = e->req;
 	pd->inst = in;
 	pd->subnet = sn;
 	pd->yiaddr = addr;
-	pd->lease_time = grant_time(sn, &e->msg);
+	pd->lease_time = dhcp_server_lease_time(sn, &e->req);
 	pd->expires = (uint32_t)now + pd->lease_time;
 	bool renewal = slot->state == POOL_BOUND && slot->client == e->req.client;
 	pd->prev_state = renewal ? POOL_BOUND : POOL_OFFERED;
@@ -192,7 +140,7 @@ static void bind(struct dhcp_engine *e, struct dhcp_instance *in, uint32_t addr,
 	ch->op = renewal ? LEASE_OP_RENEW : LEASE_OP_BIND;
 	ch->owner = e->p.owner;
 	ch->cookie = cookie;
-	fill_record(&ch->rec, &e->req, t->db_id, addr, now, pd->lease_time);
+	dhcp_server_record(&ch->rec, &e->req, t->db_id, addr, now, pd->lease_time);
 	if (lease_store_submit(e->p.store, ch) != 0) {
 		/* Never an ACK without its row: drop, and let the client retransmit. */
 		in->counters.v[TC_DROP_QUEUE_FULL]++;
@@ -203,89 +151,134 @@ static void bind(struct dhcp_engine *e, struct dhcp_instance *in, uint32_t addr,
 	pool_assign(&in->pools, addr, POOL_PENDING, e->req.client, slot->expires);
 }
 
-void dhcp_server_request(struct dhcp_engine *e, struct dhcp_instance *in, int64_t now)
+/*
+ * A free address on the client's network: its link's subnet first, then the other
+ * subnets of the same shared network in configuration order, so that one exhausted
+ * subnet does not stop the allocation.
+ */
+static uint32_t find_free(struct pool_set *ps, const struct tenant *t,
+                          const struct tenant_subnet *link)
+{
+	uint32_t addr = pool_find_free(ps, (int)(link - t->subnets));
+	for (size_t i = 0; addr == 0 && i < t->n_subnets; i++) {
+		const struct tenant_subnet *sn = &t->subnets[i];
+		if (sn != link && sn->network_id == link->network_id)
+			addr = pool_find_free(ps, (int)i);
+	}
+	return addr;
+}
+
+/*
+ * An address for a DISCOVER (RFC 2131 4.3.1): the client's reservation, else its current
+ * or last binding, else the address it asks for, else a free one on its network.
+ */
+static uint32_t choose_offer(struct dhcp_engine *e, struct dhcp_instance *in,
+                             const struct tenant_subnet *link, const struct tenant_reservation *res,
+                             int64_t now)
 {
 	const struct tenant *t = in->tenant;
 	struct pool_set *ps = &in->pools;
 	const struct dhcp_req *req = &e->req;
-	const struct tenant_subnet *sn = client_subnet(t, req);
-	uint32_t server_id = 0, requested = 0;
-	bool has_sid = dhcp_msg_opt_ip(&e->msg, DHCP_OPT_SERVER_ID, &server_id);
-	bool has_req = dhcp_msg_opt_ip(&e->msg, DHCP_OPT_REQUESTED_IP, &requested);
+	uint64_t client = req->client;
 
-	if (has_sid) {
-		/* SELECTING (4.3.2): the client answers one of the offers it received. */
-		if (server_id != req->path.local_ip) {
-			/* It chose another server: our offer is free again; no reply. */
-			uint32_t held = pool_client_addr(ps, req->client);
-			struct pool_slot *s = held ? pool_slot(ps, held) : NULL;
-			if (s && s->state == POOL_OFFERED)
-				pool_release(ps, held);
-			in->counters.v[TC_DROP_NOT_FOR_US]++;
-			return;
-		}
-		if (!has_req || !addr_on_network(t, sn, requested) ||
-		    !pool_available(ps, requested, req->client, (uint32_t)now)) {
-			send_nak(e, in);
-			return;
-		}
-		bind(e, in, requested, now);
-		return;
-	}
+	if (res && pool_available_reserved(ps, res->address, client, (uint32_t)now))
+		return res->address;
 
-	if (has_req) {
+	uint32_t held = pool_client_addr(ps, client);
+	if (held && dhcp_server_on_network(t, link, held) &&
+	    pool_available(ps, held, client, (uint32_t)now))
+		return held;
+
+	if (req->has_requested_ip && dhcp_server_on_network(t, link, req->requested_ip) &&
+	    pool_available(ps, req->requested_ip, client, (uint32_t)now))
+		return req->requested_ip;
+
+	uint32_t addr = find_free(ps, t, link);
+	if (addr == 0 && now - in->last_full_sweep >= 1) {
 		/*
-		 * INIT-REBOOT (4.3.2): the client checks an address it remembers. The wrong
-		 * network or someone else's address gets a NAK from an authoritative server;
-		 * a server that is not authoritative stays silent.
+		 * Offers and leases that ran out are normally freed by the periodic sweep; when
+		 * the pools look full, sweep them all at once (at most once a second).
 		 */
-		if (addr_on_network(t, sn, requested) &&
-		    pool_available(ps, requested, req->client, (uint32_t)now)) {
-			bind(e, in, requested, now);
-			return;
-		}
-		if (t->authoritative)
-			send_nak(e, in);
-		return;
+		in->last_full_sweep = now;
+		pool_sweep(ps, (uint32_t)now, ps->size + ps->n_fixed, NULL, NULL);
+		addr = find_free(ps, t, link);
 	}
-
-	if (req->ciaddr) {
-		/* RENEWING (unicast) or REBINDING (broadcast): extend the client's lease. */
-		if (addr_on_network(t, sn, req->ciaddr) &&
-		    pool_available(ps, req->ciaddr, req->client, (uint32_t)now)) {
-			bind(e, in, req->ciaddr, now);
-			return;
-		}
-		if (t->authoritative)
-			send_nak(e, in);
-		return;
-	}
-
-	/* Neither ciaddr nor a requested address: there is nothing to acknowledge. */
-	send_nak(e, in);
+	return addr;
 }
 
-void dhcp_server_release(struct dhcp_engine *e, struct dhcp_instance *in, int64_t now)
+void dhcp_server_discover(struct dhcp_engine *e, struct dhcp_instance *in, int64_t now)
 {
-	const struct dhcp_req *req = &e->req;
-	struct pool_slot *slot = pool_slot(&in->pools, req->ciaddr);
-	uint32_t server_id;
-	bool other_server = dhcp_msg_opt_ip(&e->msg, DHCP_OPT_SERVER_ID, &server_id) &&
-			    server_id != req->path.local_ip;
-	/* RFC 2131 4.3.4: only the lease's own client releases it. */
-	if (!slot || slot->state != POOL_BOUND || slot->client != req->client || other_server) {
-		in->counters.v[TC_DROP_NOT_FOR_US]++;
+	const struct tenant *t = in->tenant;
+	const struct tenant_subnet *link = dhcp_server_link(t, &e->req);
+	if (!link) {
+		in->counters.v[TC_DROP_NO_SUBNET]++;
 		return;
 	}
-	pool_release(&in->pools, req->ciaddr);
+	/* Isolation (issue 4): at its max_leases a tenant offers nothing to a new client. */
+	if (dhcp_limits_lease_cap(in, e->req.client, now))
+		return;
+	const struct tenant_reservation *res = dhcp_server_reservation(in, &e->req, link);
+	uint32_t addr = choose_offer(e, in, link, res, now);
+	if (addr == 0) {
+		in->counters.v[TC_DROP_POOL_EXHAUSTED]++;
+		if (!in->exhausted) {
+			in->exhausted = true;
+			log_warn(
+			    "tenant %s: no free address for a DHCPDISCOVER (%zu of %zu in use); "
+			    "further misses are only counted",
+			    t->name, in->pools.used, in->pools.size);
+		}
+		return;
+	}
+	if (in->exhausted) {
+		in->exhausted = false;
+		log_info("tenant %s: addresses available again", t->name);
+	}
+	const struct tenant_subnet *asn = tenant_subnet_of(t, addr);
+	const struct optset *opts = dhcp_server_options(asn, res, addr);
 
-	struct lease_change *ch = &e->change;
-	memset(&ch->rec, 0, sizeof(ch->rec));
-	ch->op = LEASE_OP_RELEASE;
-	ch->owner = e->p.owner;
-	ch->cookie = DHCP_COOKIE_NO_REPLY;
-	fill_record(&ch->rec, req, in->tenant->db_id, req->ciaddr, now, 0);
-	ch->rec.state = LEASE_STATE_RELEASED;
-	if (lease_store_submit(e->p.store, ch) != 0)
-		in->counters.v[TC_DROP_QUEUE_FULL]++;
+	/*
+	 * RFC 4039 4: a server configured for rapid commit answers a DISCOVER that carries
+	 * option 80 with an ACK (with option 80), committing the lease first like any ACK.
+	 */
+	if (t->rapid_commit && e->req.rapid_commit) {
+		dhcp_server_bind(e, in, addr, opts, now);
+		return;
+	}
+
+	struct pool_slot *slot = pool_slot(&in->pools, addr);
+	/* An offer never demotes a binding or a commit in flight. */
+	if (slot->state != POOL_BOUND && slot->state != POOL_PENDING)
+		pool_assign(&in->pools, addr, POOL_OFFERED, e->req.client,
+		            (uint32_t)now + t->offer_time);
+	struct dhcp_answer ans = {
+	    .type = DHCPOFFER,
+	    .yiaddr = addr,
+	    .lease_time = dhcp_server_lease_time(asn, &e->req),
+	    .subnet = asn,
+	    .opts = opts,
+	};
+	dhcp_engine_send(e, in, &e->req, &ans);
+}
+
+enum tenant_counter dhcp_server_parse_counter(enum dhcp_parse_error err)
+{
+	switch (err) {
+	case DHCP_PARSE_SHORT:
+		return TC_DROP_SHORT;
+	case DHCP_PARSE_TOO_LONG:
+		return TC_DROP_TOO_LONG;
+	case DHCP_PARSE_NOT_REQUEST:
+		return TC_DROP_NOT_REQUEST;
+	case DHCP_PARSE_BAD_HLEN:
+		return TC_DROP_BAD_HLEN;
+	case DHCP_PARSE_NO_COOKIE:
+		return TC_DROP_NO_COOKIE;
+	case DHCP_PARSE_NO_TYPE:
+		return TC_DROP_NO_TYPE;
+	case DHCP_PARSE_BAD_HOPS:
+		return TC_DROP_BAD_HOPS;
+	default:
+		return TC_DROP_BAD_OPTION;
+	}
 }

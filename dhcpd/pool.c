@@ -1,8 +1,14 @@
+/*
+ * A tenant's address state in memory: ranges with a free bitmap and a cursor, fixed slots
+ * for reserved addresses outside the pools, the client table and the reservation table.
+ */
 #include "pool.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "client_key.h"
 
 static uint64_t mix64(uint64_t x)
 {
@@ -80,9 +86,63 @@ static int range_cmp(const void *a, const void *b)
 	return (x->first > y->first) - (x->first < y->first);
 }
 
-int pool_set_init(struct pool_set *ps, const struct tenant *t)
+static int fixed_cmp(const void *a, const void *b)
 {
-	memset(ps, 0, sizeof(*ps));
+	const struct pool_fixed *x = a, *y = b;
+	return (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+/* Where an address's slot is: in a range (then @r and @off are set) or a fixed slot. */
+struct pool_loc {
+	struct pool_range *r;
+	uint32_t off;
+	struct pool_slot *s;
+};
+
+static const struct pool_fixed *fixed_of(const struct pool_set *ps, uint32_t addr)
+{
+	size_t lo = 0, hi = ps->n_fixed;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (addr < ps->fixed[mid].addr)
+			hi = mid;
+		else if (addr > ps->fixed[mid].addr)
+			lo = mid + 1;
+		else
+			return &ps->fixed[mid];
+	}
+	return NULL;
+}
+
+static bool pool_locate(const struct pool_set *ps, uint32_t addr, struct pool_loc *loc)
+{
+	const struct pool_range *r = pool_range_of(ps, addr);
+	if (r) {
+		loc->r = (struct pool_range *)r;
+		loc->off = addr - r->first;
+		loc->s = &r->slots[loc->off];
+		return true;
+	}
+	const struct pool_fixed *f = fixed_of(ps, addr);
+	if (!f)
+		return false;
+	loc->r = NULL;
+	loc->off = 0;
+	loc->s = (struct pool_slot *)&f->slot;
+	return true;
+}
+
+static void set_free_bit(const struct pool_range *r, uint32_t off, bool free_now)
+{
+	uint64_t bit = 1ull << (off % 64);
+	if (free_now)
+		r->free_bits[off / 64] |= bit;
+	else
+		r->free_bits[off / 64] &= ~bit;
+}
+
+static int ranges_init(struct pool_set *ps, const struct tenant *t)
+{
 	size_t n = 0;
 	for (size_t s = 0; s < t->n_subnets; s++)
 		n += t->subnets[s].n_pools;
@@ -100,10 +160,8 @@ int pool_set_init(struct pool_set *ps, const struct tenant *t)
 			size_t words = (count + 63) / 64;
 			r->slots = calloc(count, sizeof(*r->slots));
 			r->free_bits = malloc(words * sizeof(*r->free_bits));
-			if (!r->slots || !r->free_bits) {
-				pool_set_free(ps);
+			if (!r->slots || !r->free_bits)
 				return -ENOMEM;
-			}
 			memset(r->free_bits, 0xff, words * sizeof(*r->free_bits));
 			if (count % 64)
 				r->free_bits[words - 1] = (1ull << (count % 64)) - 1;
@@ -111,7 +169,70 @@ int pool_set_init(struct pool_set *ps, const struct tenant *t)
 		}
 	}
 	qsort(ps->ranges, ps->n_ranges, sizeof(*ps->ranges), range_cmp);
-	int rc = client_map_init(&ps->clients, ps->size);
+	return 0;
+}
+
+/* Adds reservation @res of subnet @subnet to the hash table (sized at twice the count). */
+static void res_insert(struct pool_set *ps, const struct tenant_reservation *res, uint16_t subnet)
+{
+	uint64_t h = dhcp_key_hash(res->kind, res->key, res->key_len);
+	uint32_t i = (uint32_t)mix64(h) & ps->res_mask;
+	while (ps->res[i].hash != 0)
+		i = (i + 1) & ps->res_mask;
+	ps->res[i] = (struct pool_res_entry){h, res, subnet};
+}
+
+/*
+ * Marks every reserved address: a pool slot becomes reserved (and leaves the free bitmap
+ * for good), an address outside the pools gets a fixed slot. The configuration made
+ * addresses and keys unique per tenant.
+ */
+static int reservations_init(struct pool_set *ps, const struct tenant *t)
+{
+	size_t n = 0;
+	for (size_t s = 0; s < t->n_subnets; s++)
+		n += t->subnets[s].n_reservations;
+	size_t cap = 16;
+	while (cap < n * 2)
+		cap <<= 1;
+	ps->res = calloc(cap, sizeof(*ps->res));
+	ps->fixed = calloc(n ? n : 1, sizeof(*ps->fixed));
+	if (!ps->res || !ps->fixed)
+		return -ENOMEM;
+	ps->res_mask = (uint32_t)(cap - 1);
+	for (size_t s = 0; s < t->n_subnets; s++) {
+		const struct tenant_subnet *sn = &t->subnets[s];
+		for (size_t i = 0; i < sn->n_reservations; i++) {
+			const struct tenant_reservation *res = &sn->reservations[i];
+			res_insert(ps, res, (uint16_t)s);
+			struct pool_range *r = (struct pool_range *)pool_range_of(ps, res->address);
+			if (r) {
+				uint32_t off = res->address - r->first;
+				if (!r->slots[off].reserved) {
+					r->slots[off].reserved = 1;
+					set_free_bit(r, off, false);
+					ps->used++;
+				}
+				continue;
+			}
+			struct pool_fixed *f = &ps->fixed[ps->n_fixed++];
+			f->addr = res->address;
+			f->subnet = (uint16_t)s;
+			f->slot.reserved = 1;
+		}
+	}
+	qsort(ps->fixed, ps->n_fixed, sizeof(*ps->fixed), fixed_cmp);
+	return 0;
+}
+
+int pool_set_init(struct pool_set *ps, const struct tenant *t)
+{
+	memset(ps, 0, sizeof(*ps));
+	int rc = ranges_init(ps, t);
+	if (!rc)
+		rc = reservations_init(ps, t);
+	if (!rc)
+		rc = client_map_init(&ps->clients, ps->size + ps->n_fixed);
 	if (rc) {
 		pool_set_free(ps);
 		return rc;
@@ -126,6 +247,8 @@ void pool_set_free(struct pool_set *ps)
 		free(ps->ranges[i].free_bits);
 	}
 	free(ps->ranges);
+	free(ps->fixed);
+	free(ps->res);
 	free(ps->clients.keys);
 	free(ps->clients.addrs);
 	memset(ps, 0, sizeof(*ps));
@@ -149,8 +272,8 @@ const struct pool_range *pool_range_of(const struct pool_set *ps, uint32_t addr)
 
 struct pool_slot *pool_slot(const struct pool_set *ps, uint32_t addr)
 {
-	const struct pool_range *r = pool_range_of(ps, addr);
-	return r ? &r->slots[addr - r->first] : NULL;
+	struct pool_loc loc;
+	return pool_locate(ps, addr, &loc) ? loc.s : NULL;
 }
 
 uint32_t pool_client_addr(const struct pool_set *ps, uint64_t client)
@@ -158,39 +281,33 @@ uint32_t pool_client_addr(const struct pool_set *ps, uint64_t client)
 	return client ? client_map_find(&ps->clients, client) : 0;
 }
 
-static void set_free_bit(const struct pool_range *r, uint32_t off, bool free_now)
-{
-	uint64_t bit = 1ull << (off % 64);
-	if (free_now)
-		r->free_bits[off / 64] |= bit;
-	else
-		r->free_bits[off / 64] &= ~bit;
-}
-
 void pool_release(struct pool_set *ps, uint32_t addr)
 {
-	const struct pool_range *r = pool_range_of(ps, addr);
-	if (!r)
+	struct pool_loc loc;
+	if (!pool_locate(ps, addr, &loc))
 		return;
-	uint32_t off = addr - r->first;
-	struct pool_slot *s = &r->slots[off];
+	struct pool_slot *s = loc.s;
 	if (s->state == POOL_FREE)
 		return;
 	if (s->client && client_map_find(&ps->clients, s->client) == addr)
 		client_map_del(&ps->clients, s->client);
+	uint8_t reserved = s->reserved;
 	memset(s, 0, sizeof(*s));
-	set_free_bit(r, off, true);
-	ps->used--;
+	s->reserved = reserved;
+	/* A reserved address never rejoins the free bitmap: it waits for its client. */
+	if (loc.r && !reserved) {
+		set_free_bit(loc.r, loc.off, true);
+		ps->used--;
+	}
 }
 
 void pool_assign(struct pool_set *ps, uint32_t addr, enum pool_state state, uint64_t client,
-		 uint32_t expires)
+                 uint32_t expires)
 {
-	const struct pool_range *r = pool_range_of(ps, addr);
-	if (!r)
+	struct pool_loc loc;
+	if (!pool_locate(ps, addr, &loc))
 		return;
-	uint32_t off = addr - r->first;
-	struct pool_slot *s = &r->slots[off];
+	struct pool_slot *s = loc.s;
 
 	/* A client holds one address per tenant: drop what it held elsewhere. */
 	uint32_t before = client ? client_map_find(&ps->clients, client) : 0;
@@ -200,8 +317,8 @@ void pool_assign(struct pool_set *ps, uint32_t addr, enum pool_state state, uint
 	if (s->state != POOL_FREE && s->client != client)
 		pool_release(ps, addr);
 
-	if (s->state == POOL_FREE) {
-		set_free_bit(r, off, false);
+	if (s->state == POOL_FREE && loc.r && !s->reserved) {
+		set_free_bit(loc.r, loc.off, false);
 		ps->used++;
 	}
 	s->state = (uint8_t)state;
@@ -216,6 +333,9 @@ bool pool_available(const struct pool_set *ps, uint32_t addr, uint64_t client, u
 	const struct pool_slot *s = pool_slot(ps, addr);
 	if (!s)
 		return false;
+	/* A reserved address goes only to its own client (pool_available_reserved). */
+	if (s->reserved)
+		return s->state != POOL_FREE && s->state != POOL_DECLINED && s->client == client;
 	switch (s->state) {
 	case POOL_FREE:
 		return true;
@@ -223,6 +343,24 @@ bool pool_available(const struct pool_set *ps, uint32_t addr, uint64_t client, u
 		return s->expires <= now;
 	case POOL_PENDING:
 		/* A commit in flight belongs to its client whatever the clock says. */
+		return s->client == client;
+	default:
+		return s->client == client || s->expires <= now;
+	}
+}
+
+bool pool_available_reserved(const struct pool_set *ps, uint32_t addr, uint64_t client,
+                             uint32_t now)
+{
+	const struct pool_slot *s = pool_slot(ps, addr);
+	if (!s)
+		return false;
+	switch (s->state) {
+	case POOL_FREE:
+		return true;
+	case POOL_DECLINED:
+		return s->expires <= now;
+	case POOL_PENDING:
 		return s->client == client;
 	default:
 		return s->client == client || s->expires <= now;
@@ -264,26 +402,49 @@ uint32_t pool_find_free(struct pool_set *ps, int subnet)
 	return 0;
 }
 
-size_t pool_sweep(struct pool_set *ps, uint32_t now, size_t budget,
-		  void (*expired)(void *ctx, uint32_t addr, const struct pool_slot *slot), void *ctx)
+const struct tenant_reservation *pool_reservation(const struct pool_set *ps, uint8_t kind,
+                                                  const uint8_t *key, size_t len, uint16_t *subnet)
 {
-	size_t seen = 0;
-	if (ps->n_ranges == 0)
+	if (!ps->res || len == 0 || len > TENANT_RES_KEY_MAX)
+		return NULL;
+	uint64_t h = dhcp_key_hash(kind, key, len);
+	for (uint32_t i = (uint32_t)mix64(h) & ps->res_mask; ps->res[i].hash;
+	     i = (i + 1) & ps->res_mask) {
+		const struct tenant_reservation *r = ps->res[i].res;
+		if (ps->res[i].hash == h && r->kind == kind && r->key_len == len &&
+		    memcmp(r->key, key, len) == 0) {
+			if (subnet)
+				*subnet = ps->res[i].subnet;
+			return r;
+		}
+	}
+	return NULL;
+}
+
+size_t pool_sweep(struct pool_set *ps, uint32_t now, size_t budget,
+                  void (*expired)(void *ctx, uint32_t addr, const struct pool_slot *slot),
+                  void *ctx)
+{
+	size_t seen = 0, total = ps->size + ps->n_fixed;
+	if (total == 0)
 		return 0;
-	while (seen < budget && seen < ps->size) {
-		if (ps->sweep_range >= ps->n_ranges) {
+	/* The ranges in order, then the fixed slots as one more "range". */
+	while (seen < budget && seen < total) {
+		if (ps->sweep_range > ps->n_ranges) {
 			ps->sweep_range = 0;
 			ps->sweep_off = 0;
 		}
-		struct pool_range *r = &ps->ranges[ps->sweep_range];
-		uint32_t count = r->last - r->first + 1;
+		bool fixed = ps->sweep_range == ps->n_ranges;
+		struct pool_range *r = fixed ? NULL : &ps->ranges[ps->sweep_range];
+		uint32_t count = fixed ? (uint32_t)ps->n_fixed : r->last - r->first + 1;
 		if (ps->sweep_off >= count) {
 			ps->sweep_range++;
 			ps->sweep_off = 0;
 			continue;
 		}
-		struct pool_slot *s = &r->slots[ps->sweep_off];
-		uint32_t addr = r->first + ps->sweep_off;
+		struct pool_slot *s =
+		    fixed ? &ps->fixed[ps->sweep_off].slot : &r->slots[ps->sweep_off];
+		uint32_t addr = fixed ? ps->fixed[ps->sweep_off].addr : r->first + ps->sweep_off;
 		ps->sweep_off++;
 		seen++;
 		if (s->state == POOL_FREE || s->state == POOL_PENDING || s->expires > now)

@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "dhcpd/client_key.h"
+#include "dhcpd/service_ctl.h"
 #include "tenants/registry.h"
 
 #define SERVICE_MAX_PENDING 8192
@@ -27,11 +28,19 @@ void service_tenant_counters(const struct service *svc, const struct tenant *t,
 
 static void on_signal(void *ctx, int signo)
 {
-	(void)ctx;
 	if (signo == SIGTERM || signo == SIGINT) {
 		log_info("%s received: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
 		dp_request_stop();
+	} else if (signo == SIGHUP) {
+		/* Problems are logged; the running configuration stays where they are. */
+		log_info("SIGHUP received: reloading");
+		service_reload(ctx, NULL, NULL, NULL);
 	}
+}
+
+static void on_tick(void *ctx, int64_t now)
+{
+	service_reload_tick(ctx, now);
 }
 
 /* Builds the EAL's argv: program name, then the configured arguments. */
@@ -91,7 +100,8 @@ static int publish_tenants(struct service *s)
 	size_t n;
 	struct tenant **tenants = conf_take_tenants(s->conf, &n);
 	int rc = assign_tenant_ids(s->store, tenants, n);
-	struct tenant_registry *reg = tenant_registry_build(tenants, n, err, sizeof(err));
+	struct tenant_registry *reg =
+	    service_registry_build(&s->conf->service, tenants, n, err, sizeof(err));
 	if (!reg) {
 		log_err("%s", err);
 		return -1;
@@ -101,7 +111,7 @@ static int publish_tenants(struct service *s)
 		return -1;
 	}
 	tenant_registry_publish(reg);
-	return 0;
+	return service_fingerprints_init(s) ? -1 : 0;
 }
 
 static int start_dataplane(struct service *s)
@@ -183,25 +193,31 @@ static void log_counters(const struct service *s)
 			 (unsigned long long)ps.drop_no_tenant, (unsigned long long)ps.arp_replies,
 			 (unsigned long long)ps.icmp_replies);
 	}
+	/* Every counter that moved, by its stable name: one line per tenant. */
 	const struct tenant_registry *reg = tenant_registry_current();
 	for (size_t i = 0; reg && i < reg->n_tenants; i++) {
 		struct tenant_counters c;
+		char line[2048];
+		size_t len = 0;
 		service_tenant_counters(s, reg->tenants[i], &c);
-		log_info("tenant %s: discover %llu request %llu offer %llu ack %llu nak %llu "
-			 "committed %llu dropped malformed %llu exhausted %llu commit-failed %llu",
-			 reg->tenants[i]->name, (unsigned long long)c.v[TC_RX_DISCOVER],
-			 (unsigned long long)c.v[TC_RX_REQUEST], (unsigned long long)c.v[TC_TX_OFFER],
-			 (unsigned long long)c.v[TC_TX_ACK], (unsigned long long)c.v[TC_TX_NAK],
-			 (unsigned long long)c.v[TC_LEASES_COMMITTED],
-			 (unsigned long long)c.v[TC_DROP_MALFORMED],
-			 (unsigned long long)c.v[TC_DROP_POOL_EXHAUSTED],
-			 (unsigned long long)c.v[TC_DROP_COMMIT_FAILED]);
+		for (size_t k = 0; k < TC__COUNT && len < sizeof(line); k++) {
+			if (c.v[k] == 0)
+				continue;
+			int w = snprintf(line + len, sizeof(line) - len, " %s=%llu",
+					 tenant_counter_name((enum tenant_counter)k),
+					 (unsigned long long)c.v[k]);
+			if (w < 0)
+				break;
+			len += (size_t)w;
+		}
+		log_info("tenant %s:%s", reg->tenants[i]->name, len ? line : " no traffic");
 	}
 }
 
 int service_run(const char *conf_file, struct conf *conf)
 {
 	struct service s = {.conf_file = conf_file, .conf = conf, .started = time(NULL)};
+	struct service_ctl *ctl = NULL;
 	int status = 1;
 
 	/* Before any thread exists, so that every thread inherits the blocked signals. */
@@ -223,6 +239,16 @@ int service_run(const char *conf_file, struct conf *conf)
 		log_err("cannot start the lease writer: %s", strerror(-rc));
 		goto out;
 	}
+	/* The control socket and the metrics are served by the control thread. */
+	ctl = service_ctl_start(&s);
+	if (!ctl)
+		goto out;
+	/* Retired instances and the leases of long-removed tenants (service_reload.c). */
+	rc = control_on_tick(s.control, on_tick, &s);
+	if (rc) {
+		log_err("cannot start the control timers: %s", strerror(-rc));
+		goto out;
+	}
 	rc = control_start(s.control);
 	if (rc) {
 		log_err("cannot start the control thread: %s", strerror(-rc));
@@ -238,6 +264,7 @@ int service_run(const char *conf_file, struct conf *conf)
 	status = 0;
 out:
 	control_destroy(s.control);
+	service_ctl_stop(ctl);
 	/* The writer commits what is queued before it stops: no acknowledged lease is lost. */
 	lease_store_close(s.store);
 	if (s.engine)
@@ -246,6 +273,7 @@ out:
 	dp_destroy(s.dp);
 	tenant_registry_shutdown();
 	conf_free(s.conf);
+	free(s.fps);
 	log_info("stopped");
 	return status;
 }

@@ -1,5 +1,6 @@
 /*
- * Names of the stored lease states, as mtdhcpctl prints them and accepts them in filters.
+ * Names of the stored lease states and of the lease events, as mtdhcpctl prints them and
+ * accepts them in filters.
  */
 #include <stddef.h>
 #include <string.h>
@@ -32,4 +33,20 @@ int lease_state_from_name(const char *name)
 			return (int)i;
 	}
 	return 0;
+}
+
+static const char *const lease_event_kind_names[] = {
+    [LEASE_EVENT_BIND] = "bind",       [LEASE_EVENT_RENEW] = "renew",
+    [LEASE_EVENT_RELEASE] = "release", [LEASE_EVENT_DECLINE] = "decline",
+    [LEASE_EVENT_EXPIRE] = "expire",
+};
+
+const char *lease_event_kind_name(enum lease_event_kind kind)
+{
+	size_t n = sizeof(lease_event_kind_names) / sizeof(lease_event_kind_names[0]);
+
+	/* As for states: the value comes from the database. */
+	if ((unsigned)kind >= n || lease_event_kind_names[kind] == NULL)
+		return "unknown";
+	return lease_event_kind_names[kind];
 }

@@ -5,6 +5,7 @@
 #ifndef MTDHCP_LEASE_STORE_LEASE_H
 #define MTDHCP_LEASE_STORE_LEASE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define LEASE_HWADDR_MAX 16
@@ -18,6 +19,19 @@ enum lease_state {
 	LEASE_STATE_RELEASED = 2,
 	LEASE_STATE_EXPIRED = 3,
 	LEASE_STATE_DECLINED = 4,
+};
+
+/*
+ * What happened to a lease, as the lease_events table records it. The values are those of
+ * the lease_op that causes each (lease_store.h); an expiry found by the store's own sweep
+ * is an EXPIRE event too.
+ */
+enum lease_event_kind {
+	LEASE_EVENT_BIND = 1,
+	LEASE_EVENT_RENEW = 2,
+	LEASE_EVENT_RELEASE = 3,
+	LEASE_EVENT_DECLINE = 4,
+	LEASE_EVENT_EXPIRE = 5,
 };
 
 struct lease_record {
@@ -42,6 +56,11 @@ struct lease_record {
 	uint16_t port; /* dataplane port index */
 	uint16_t vlan_outer; /* 0 = untagged */
 	uint16_t vlan_inner;
+	/*
+	 * Read only (ignored on submit): the daemon found at startup that the address is in
+	 * none of the tenant's pools any more; the lease is kept until it expires.
+	 */
+	bool outside_pools;
 };
 
 /* "active", "released", "expired", "declined", or "unknown". Any thread. */
@@ -49,5 +68,8 @@ const char *lease_state_name(enum lease_state state);
 
 /* The state called @name (as lease_state_name spells it), or 0 when none is. Any thread. */
 int lease_state_from_name(const char *name);
+
+/* "bind", "renew", "release", "decline", "expire", or "unknown". Any thread. */
+const char *lease_event_kind_name(enum lease_event_kind kind);
 
 #endif

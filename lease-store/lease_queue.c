@@ -46,7 +46,7 @@ void lease_sq_fini(struct lease_sq *q)
 	q->slots = NULL;
 }
 
-bool lease_sq_push(struct lease_sq *q, const struct lease_change *change)
+bool lease_sq_push(struct lease_sq *q, const struct lease_change *change, size_t *out_pos)
 {
 	size_t pos = atomic_load_explicit(&q->enqueue_pos, memory_order_relaxed);
 	struct lease_sq_slot *slot;
@@ -73,14 +73,27 @@ bool lease_sq_push(struct lease_sq *q, const struct lease_change *change)
 	}
 	memcpy(&slot->change, change, sizeof(*change));
 	atomic_store_explicit(&slot->seq, pos + 1, memory_order_release);
+	if (out_pos != NULL)
+		*out_pos = pos;
 	return true;
+}
+
+bool lease_sq_ready_at(struct lease_sq *q, size_t ahead)
+{
+	size_t pos = q->dequeue_pos + ahead;
+	const struct lease_sq_slot *slot = &q->slots[pos & q->mask];
+
+	return atomic_load_explicit(&slot->seq, memory_order_acquire) == pos + 1;
 }
 
 bool lease_sq_ready(struct lease_sq *q)
 {
-	const struct lease_sq_slot *slot = &q->slots[q->dequeue_pos & q->mask];
+	return lease_sq_ready_at(q, 0);
+}
 
-	return atomic_load_explicit(&slot->seq, memory_order_acquire) == q->dequeue_pos + 1;
+size_t lease_sq_head(const struct lease_sq *q)
+{
+	return q->dequeue_pos;
 }
 
 bool lease_sq_pop(struct lease_sq *q, struct lease_change *out)

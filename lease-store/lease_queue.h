@@ -56,14 +56,27 @@ size_t lease_queue_capacity(size_t n);
 int lease_sq_init(struct lease_sq *q, size_t capacity);
 void lease_sq_fini(struct lease_sq *q);
 
-/* Copies @change in. Any thread; false when the queue is full. Never blocks. */
-bool lease_sq_push(struct lease_sq *q, const struct lease_change *change);
+/*
+ * Copies @change in and, when @pos is not NULL, stores the position it took there (the
+ * count of changes accepted before it). Any thread; false when the queue is full. Never
+ * blocks.
+ */
+bool lease_sq_push(struct lease_sq *q, const struct lease_change *change, size_t *pos);
 
 /* Copies the oldest change out. Consumer thread only; false when none is ready. */
 bool lease_sq_pop(struct lease_sq *q, struct lease_change *out);
 
 /* Whether lease_sq_pop would return a change now. Consumer thread only. */
 bool lease_sq_ready(struct lease_sq *q);
+
+/*
+ * Whether the change @ahead places after the next one to pop has been published (0 is
+ * the next one). Consumer thread only; @ahead must be below the capacity.
+ */
+bool lease_sq_ready_at(struct lease_sq *q, size_t ahead);
+
+/* The position of the next change to pop. Consumer thread only. */
+size_t lease_sq_head(const struct lease_sq *q);
 
 /* How many changes were ever accepted. Any thread. */
 size_t lease_sq_accepted(const struct lease_sq *q);

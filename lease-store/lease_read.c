@@ -9,17 +9,13 @@
 #include <sys/stat.h>
 
 #include "lease-store/lease_read.h"
+#include "lease-store/lease_read_impl.h"
 #include "lease-store/lease_row.h"
 #include "lease-store/lease_schema.h"
 #include "lease-store/lease_sql.h"
 
 /* A reader waits this long for the writer's WAL bookkeeping, never for transactions. */
 #define LEASE_READ_BUSY_MS 2000
-
-struct lease_reader {
-	sqlite3 *db;
-	char *path;
-};
 
 struct lease_reader *lease_reader_open(const char *path, char *err, size_t errlen)
 {
@@ -125,7 +121,7 @@ int lease_reader_foreach(struct lease_reader *rd, const struct lease_filter *fil
 	 * read transaction, hence one consistent snapshot.
 	 */
 	rc = sqlite3_prepare_v2(rd->db,
-	                        "SELECT t.name, " LEASE_ROW_COLUMNS
+	                        "SELECT t.name, " LEASE_ROW_COLUMNS ", outside_pools"
 	                        " FROM leases JOIN tenants AS t ON t.id = tenant_id"
 	                        " WHERE (?1 = 0 OR tenant_id = ?1) AND (?2 = 0 OR state = ?2)"
 	                        " ORDER BY t.name, address",
@@ -142,8 +138,10 @@ int lease_reader_foreach(struct lease_reader *rd, const struct lease_filter *fil
 		const unsigned char *name = sqlite3_column_text(st, 0);
 
 		ret = name != NULL ? lease_row_read(st, 1, &rec) : -EBADMSG;
-		if (ret == 0)
+		if (ret == 0) {
+			rec.outside_pools = sqlite3_column_int(st, 1 + LEASE_ROW_NCOLS) != 0;
 			ret = fn(ctx, (const char *)name, &rec);
+		}
 		if (ret != 0)
 			break;
 	}
@@ -151,6 +149,89 @@ int lease_reader_foreach(struct lease_reader *rd, const struct lease_filter *fil
 		ret = lease_sql_errno(rc);
 	sqlite3_finalize(st);
 	return ret;
+}
+
+/*
+ * The history statements: by address or by hardware address, all events or only the
+ * bindings in force at ?3. ?1 is the tenant id, ?2 the address or hardware address. The
+ * indexes on (tenant_id, address, time) and (tenant_id, hwaddr, time) serve both the
+ * selection and the "no later event" check.
+ */
+#define LEASE_READ_EVENT_COLS "time, kind, " LEASE_ROW_COLUMNS
+#define LEASE_READ_ALL(key)                                                                        \
+	"SELECT " LEASE_READ_EVENT_COLS " FROM lease_events WHERE tenant_id = ?1 AND " key         \
+	" = ?2 ORDER BY time, id"
+#define LEASE_READ_AT(key)                                                                         \
+	"SELECT " LEASE_READ_EVENT_COLS                                                            \
+	" FROM lease_events AS e WHERE e.tenant_id = ?1 AND e." key                                \
+	" = ?2 AND e.time <= ?3 AND e.kind IN (1, 2) AND e.end_time > ?3 AND NOT EXISTS"           \
+	" (SELECT 1 FROM lease_events AS l WHERE l.tenant_id = e.tenant_id AND"                    \
+	" l.address = e.address AND l.time <= ?3 AND (l.time > e.time OR"                          \
+	" (l.time = e.time AND l.id > e.id))) ORDER BY e.time, e.id"
+
+_Static_assert(LEASE_EVENT_BIND == 1 && LEASE_EVENT_RENEW == 2,
+               "LEASE_READ_AT spells out the binding kinds");
+
+int lease_reader_history(struct lease_reader *rd, const struct lease_history_query *q,
+                         int (*fn)(void *ctx, const struct lease_event *ev), void *ctx)
+{
+	static const char *const sql[2][2] = {
+	    {LEASE_READ_ALL("address"), LEASE_READ_AT("address")},
+	    {LEASE_READ_ALL("hwaddr"), LEASE_READ_AT("hwaddr")},
+	};
+	struct lease_event ev;
+	sqlite3_stmt *st = NULL;
+	int64_t tenant_id;
+	int rc, ret;
+
+	if (rd == NULL || q == NULL || fn == NULL || q->tenant == NULL ||
+	    (q->by_hwaddr && (q->hwlen == 0 || q->hwlen > LEASE_HWADDR_MAX)))
+		return -EINVAL;
+	ret = lease_reader_tenant(rd, q->tenant, &tenant_id);
+	if (ret != 0)
+		return ret;
+	rc = sqlite3_prepare_v2(rd->db, sql[q->by_hwaddr][q->at_set], -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 1, tenant_id);
+	if (rc == SQLITE_OK)
+		rc = q->by_hwaddr ? sqlite3_bind_blob(st, 2, q->hwaddr, q->hwlen, SQLITE_STATIC)
+		                  : sqlite3_bind_int64(st, 2, q->address);
+	if (rc == SQLITE_OK && q->at_set)
+		rc = sqlite3_bind_int64(st, 3, q->at);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return lease_sql_errno(rc);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t kind = sqlite3_column_int64(st, 1);
+
+		/* As every value read back, the kind is checked, not trusted. */
+		if (kind < LEASE_EVENT_BIND || kind > LEASE_EVENT_EXPIRE) {
+			ret = -EBADMSG;
+			break;
+		}
+		ev.time = sqlite3_column_int64(st, 0);
+		ev.kind = (enum lease_event_kind)kind;
+		ret = lease_row_read(st, 2, &ev.rec);
+		if (ret == 0)
+			ret = fn(ctx, &ev);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = lease_sql_errno(rc);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int lease_reader_history_cutoff(struct lease_reader *rd, int64_t *cutoff)
+{
+	int rc;
+
+	if (rd == NULL || cutoff == NULL)
+		return -EINVAL;
+	rc = lease_sql_int(rd->db, "SELECT max(cutoff) FROM lease_events_pruned", cutoff);
+	return lease_sql_errno(rc == SQLITE_NOTFOUND ? SQLITE_CORRUPT : rc);
 }
 
 void lease_reader_close(struct lease_reader *rd)

@@ -43,6 +43,61 @@ static const char *const lease_schema_steps[] = {
     "CREATE INDEX leases_by_hwaddr ON leases (tenant_id, hwaddr);"
     "CREATE INDEX leases_by_client_id ON leases (tenant_id, client_id);"
     "CREATE INDEX leases_by_end_time ON leases (end_time);",
+
+    /*
+     * Version 2. Leases whose address left every pool are flagged, not dropped: they are
+     * kept until they expire. The expiry index covers only active rows, so the writer's
+     * sweep for leases that ran out never reads the ever-growing history of ended ones.
+     * lease_events is the append-only history an operator asks "who had this address
+     * then?"; keep_until is when retention may drop an event: its own time, or for a
+     * binding the end of the lease it granted, so a long lease keeps its bind event, and
+     * for the end of a binding the same or later (lease_writer.c).
+     * Existing rows get the events they imply: a bind at their start, and their end.
+     */
+    "ALTER TABLE leases ADD COLUMN outside_pools INTEGER NOT NULL DEFAULT 0;"
+    "DROP INDEX leases_by_end_time;"
+    "CREATE INDEX leases_by_end_time ON leases (end_time) WHERE state = 1;"
+    "CREATE TABLE lease_events ("
+    " id INTEGER PRIMARY KEY,"
+    " time INTEGER NOT NULL,"
+    " kind INTEGER NOT NULL,"
+    " keep_until INTEGER NOT NULL,"
+    " tenant_id INTEGER NOT NULL,"
+    " address INTEGER NOT NULL,"
+    " state INTEGER NOT NULL,"
+    " start_time INTEGER,"
+    " end_time INTEGER,"
+    " cltt INTEGER NOT NULL,"
+    " hwtype INTEGER,"
+    " hwaddr BLOB,"
+    " client_id BLOB,"
+    " hostname TEXT,"
+    " giaddr INTEGER,"
+    " circuit_id BLOB,"
+    " remote_id BLOB,"
+    " port INTEGER,"
+    " vlan_outer INTEGER,"
+    " vlan_inner INTEGER);"
+    "CREATE INDEX lease_events_by_address ON lease_events (tenant_id, address, time);"
+    "CREATE INDEX lease_events_by_hwaddr ON lease_events (tenant_id, hwaddr, time);"
+    "CREATE INDEX lease_events_by_keep ON lease_events (keep_until);"
+    /* Events before cutoff may have been pruned: the history is complete only after it. */
+    "CREATE TABLE lease_events_pruned (cutoff INTEGER NOT NULL);"
+    "INSERT INTO lease_events_pruned (cutoff) VALUES (0);"
+    "INSERT INTO lease_events (time, kind, keep_until, tenant_id, address, state, start_time,"
+    " end_time, cltt, hwtype, hwaddr, client_id, hostname, giaddr, circuit_id, remote_id, port,"
+    " vlan_outer, vlan_inner)"
+    " SELECT coalesce(start_time, cltt), 1, max(coalesce(start_time, cltt),"
+    " coalesce(end_time, cltt)), tenant_id, address, 1, start_time, end_time, cltt, hwtype,"
+    " hwaddr, client_id, hostname, giaddr, circuit_id, remote_id, port, vlan_outer, vlan_inner"
+    " FROM leases ORDER BY coalesce(start_time, cltt);"
+    "INSERT INTO lease_events (time, kind, keep_until, tenant_id, address, state, start_time,"
+    " end_time, cltt, hwtype, hwaddr, client_id, hostname, giaddr, circuit_id, remote_id, port,"
+    " vlan_outer, vlan_inner)"
+    " SELECT cltt, CASE state WHEN 2 THEN 3 WHEN 4 THEN 4 ELSE 5 END, cltt, tenant_id,"
+    " address, state, start_time, end_time, cltt, hwtype, hwaddr, client_id, hostname, giaddr,"
+    " circuit_id, remote_id, port, vlan_outer, vlan_inner"
+    " FROM leases WHERE state IN (2, 3, 4) ORDER BY cltt;",
 };
 
 _Static_assert(sizeof(lease_schema_steps) / sizeof(lease_schema_steps[0]) == LEASE_SCHEMA_VERSION,

@@ -1,12 +1,14 @@
 /*
- * The lease store's API: opening and closing the database, naming tenants, the startup
- * load, and the producers' side of the queues. The writer thread is in lease_writer.c.
+ * The lease store's API: opening and closing the database, naming tenants, and the
+ * producers' side of the queues. The writer thread is in lease_writer.c, the startup load
+ * in lease_load.c.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -118,6 +120,26 @@ static int lease_store_connect(const char *path, int flags, int busy_ms, sqlite3
 	return 0;
 }
 
+/*
+ * The writer's connection: a larger page cache, and foreign keys off because lease_apply
+ * checks tenant ids itself (see lease_apply.c for why).
+ */
+static int lease_store_writer_tune(struct lease_store *s, char *err, size_t errlen)
+{
+	char sql[96];
+	int rc;
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d; PRAGMA foreign_keys = OFF",
+	         LEASE_STORE_WRITER_CACHE_KIB);
+	rc = lease_sql_exec(s->wdb, sql);
+	if (rc != SQLITE_OK) {
+		lease_sql_set_err(err, errlen, "lease database %s: setting connection options: %s",
+		                  s->path, sqlite3_errmsg(s->wdb));
+		return lease_sql_errno(rc);
+	}
+	return 0;
+}
+
 static void lease_store_free(struct lease_store *s)
 {
 	if (s->wdb != NULL)
@@ -135,6 +157,7 @@ static void lease_store_free(struct lease_store *s)
 	lease_sq_fini(&s->sq);
 	free(s->batch);
 	free(s->batch_status);
+	free(s->tenants_known);
 	free(s->path);
 	free(s);
 }
@@ -198,9 +221,18 @@ struct lease_store *lease_store_open(const struct lease_store_params *params, ch
 	s->n_owners = params->n_owners;
 	s->batch_max = params->batch_max;
 	s->batch_usec = params->batch_usec;
+	s->retention_s =
+	    (int64_t)(params->events_retention_days != 0 ? params->events_retention_days
+	                                                 : LEASE_STORE_EVENTS_RETENTION_DAYS) *
+	    86400;
+	s->maint_interval_ns =
+	    (int64_t)(params->maint_interval_ms != 0 ? params->maint_interval_ms
+	                                             : LEASE_STORE_MAINT_INTERVAL_MS) *
+	    1000000;
 	s->path = strdup(params->path);
 	atomic_init(&s->wake_word, 0);
 	atomic_init(&s->writer_waiting, false);
+	atomic_init(&s->wake_pos, 0);
 	atomic_init(&s->stopping, false);
 	if (s->path == NULL) {
 		ret = -ENOMEM;
@@ -215,6 +247,8 @@ struct lease_store *lease_store_open(const struct lease_store_params *params, ch
 		                          LEASE_STORE_WRITER_BUSY_MS, &s->wdb, err, errlen);
 	if (ret == 0)
 		ret = lease_schema_prepare(s->wdb, s->path, params->synchronous_full, err, errlen);
+	if (ret == 0)
+		ret = lease_store_writer_tune(s, err, errlen);
 	if (ret == 0)
 		ret = lease_store_connect(s->path, SQLITE_OPEN_READWRITE,
 		                          LEASE_STORE_CONTROL_BUSY_MS, &s->cdb, err, errlen);
@@ -299,43 +333,6 @@ int lease_store_tenant_id(struct lease_store *s, const char *name, uint32_t *id)
 	return ret;
 }
 
-int lease_store_load_active(struct lease_store *s, uint32_t tenant_id, int64_t now,
-                            int (*fn)(void *ctx, const struct lease_record *rec), void *ctx)
-{
-	struct lease_record rec;
-	sqlite3_stmt *st = NULL;
-	int rc, ret = 0;
-
-	if (s == NULL || fn == NULL)
-		return -EINVAL;
-	rc = sqlite3_prepare_v2(s->cdb,
-	                        "SELECT " LEASE_ROW_COLUMNS " FROM leases"
-	                        " WHERE tenant_id = ?1 AND state = ?2 AND end_time > ?3"
-	                        " ORDER BY address",
-	                        -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 1, tenant_id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 2, LEASE_STATE_ACTIVE);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 3, now);
-	if (rc != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return lease_sql_errno(rc);
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ret = lease_row_read(st, 0, &rec);
-		if (ret == 0)
-			ret = fn(ctx, &rec);
-		if (ret != 0)
-			break;
-	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = lease_sql_errno(rc);
-	sqlite3_finalize(st);
-	return ret;
-}
-
 static void *lease_store_writer_main(void *arg)
 {
 	lease_writer_run(arg);
@@ -389,12 +386,14 @@ int lease_store_submit(struct lease_store *s, const struct lease_change *change)
 		atomic_fetch_add_explicit(&s->rejected_full, 1, memory_order_relaxed);
 		return -EAGAIN;
 	}
-	if (!lease_sq_push(&s->sq, change)) {
+	size_t pos;
+
+	if (!lease_sq_push(&s->sq, change, &pos)) {
 		lease_cq_give_credits(cq, 1);
 		atomic_fetch_add_explicit(&s->rejected_full, 1, memory_order_relaxed);
 		return -EAGAIN;
 	}
-	lease_writer_notify(s);
+	lease_writer_notify(s, pos);
 	return 0;
 }
 
@@ -418,6 +417,11 @@ void lease_store_get_stats(const struct lease_store *s, struct lease_store_stats
 	out->committed = atomic_load_explicit(&s->committed, memory_order_relaxed);
 	out->failed = atomic_load_explicit(&s->failed, memory_order_relaxed);
 	out->transactions = atomic_load_explicit(&s->transactions, memory_order_relaxed);
+	out->events = atomic_load_explicit(&s->events, memory_order_relaxed);
+	out->expired = atomic_load_explicit(&s->expired, memory_order_relaxed);
+	out->pruned = atomic_load_explicit(&s->pruned, memory_order_relaxed);
+	out->maint_runs = atomic_load_explicit(&s->maint_runs, memory_order_relaxed);
+	out->maint_failed = atomic_load_explicit(&s->maint_failed, memory_order_relaxed);
 }
 
 void lease_store_close(struct lease_store *s)

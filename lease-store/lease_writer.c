@@ -11,9 +11,14 @@
  * A failed transaction (busy, disk full, I/O error) is rolled back and every change of it
  * is answered with an error, so no DHCPACK goes out for a lease that is not on disk; the
  * writer then carries on, and the next batch tries again, so service comes back by itself
- * when the database can be written again. A change that breaks a constraint (a tenant id
- * the database does not know) fails alone: SQLite aborts just that statement and the rest
- * of the transaction stands.
+ * when the database can be written again. A change that is wrong on its own (a tenant id
+ * the database does not know) fails alone: it is refused before it writes anything and
+ * the rest of the transaction stands (lease_apply.c).
+ *
+ * Each change that alters a row appends its event to lease_events in the same transaction,
+ * so the history can never disagree with the leases. The writer's maintenance (expiring
+ * leases whose time has run out, pruning old events; lease_maint.c) rides in small chunks
+ * in the transactions of batches, or runs in its own when the queue is empty.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,7 +36,7 @@
 
 _Static_assert(sizeof(_Atomic uint32_t) == sizeof(uint32_t), "futex word must be 32 bits");
 
-static int64_t lease_writer_now_ns(void)
+int64_t lease_writer_now_ns(void)
 {
 	struct timespec ts;
 
@@ -59,30 +64,43 @@ static void lease_writer_futex_wake(_Atomic uint32_t *word)
 }
 
 /*
- * Sleeps until a change may be ready, the store stops, or @timeout_ns passes.
+ * Sleeps until the change @need - 1 places after the next one to pop may be ready, the
+ * store stops, or @timeout_ns passes.
  *
- * No wake-up is lost: the writer reads the word, announces itself in writer_waiting and
- * only then looks at the queue; a producer publishes its change and only then looks at
- * writer_waiting. The two seq_cst fences guarantee that at least one of them sees the
+ * No wake-up that matters is lost: the writer reads the word, announces wake_pos and then
+ * (with release) writer_waiting, and only then looks at the queue; a producer publishes its
+ * change and only then looks at writer_waiting (with acquire, so it sees the wake_pos
+ * announced with it). The two seq_cst fences guarantee that at least one of them sees the
  * other's store, so either the writer finds the change, or the producer bumps the word
- * (making FUTEX_WAIT return at once) and wakes it.
+ * (making FUTEX_WAIT return at once) and wakes it. A change published later than one at
+ * or beyond wake_pos wakes no one: while idle (need 1) any change is at or beyond it, and
+ * while filling a batch the wait ends by the timeout at the latest.
  */
-static void lease_writer_sleep(struct lease_store *s, int64_t timeout_ns)
+static void lease_writer_sleep(struct lease_store *s, size_t need, int64_t timeout_ns)
 {
 	uint32_t word = atomic_load(&s->wake_word);
 
-	atomic_store_explicit(&s->writer_waiting, true, memory_order_relaxed);
+	/* A batch larger than the queue fills only as the queue drains: wait for a full one. */
+	if (need > s->sq.mask + 1)
+		need = s->sq.mask + 1;
+	atomic_store_explicit(&s->wake_pos, lease_sq_head(&s->sq) + need - 1, memory_order_relaxed);
+	atomic_store_explicit(&s->writer_waiting, true, memory_order_release);
 	atomic_thread_fence(memory_order_seq_cst);
-	if (!lease_sq_ready(&s->sq) && !atomic_load(&s->stopping))
+	if (!lease_sq_ready_at(&s->sq, need - 1) && !atomic_load(&s->stopping))
 		lease_writer_futex_wait(&s->wake_word, word, timeout_ns);
 	atomic_store_explicit(&s->writer_waiting, false, memory_order_relaxed);
 }
 
-void lease_writer_notify(struct lease_store *s)
+void lease_writer_notify(struct lease_store *s, size_t pos)
 {
 	atomic_thread_fence(memory_order_seq_cst);
 	/* A busy writer is not sleeping: then submitting costs no system call. */
-	if (atomic_load_explicit(&s->writer_waiting, memory_order_relaxed)) {
+	if (!atomic_load_explicit(&s->writer_waiting, memory_order_acquire))
+		return;
+	/* Positions run freely and wrap; compare their difference as signed. */
+	size_t want = atomic_load_explicit(&s->wake_pos, memory_order_relaxed);
+
+	if ((intptr_t)(pos - want) >= 0) {
 		atomic_fetch_add(&s->wake_word, 1);
 		lease_writer_futex_wake(&s->wake_word);
 	}
@@ -103,11 +121,6 @@ int lease_writer_prepare(struct lease_store *s, char *err, size_t errlen)
 	    {offsetof(struct lease_writer_stmts, begin), "BEGIN IMMEDIATE"},
 	    {offsetof(struct lease_writer_stmts, commit), "COMMIT"},
 	    {offsetof(struct lease_writer_stmts, rollback), "ROLLBACK"},
-	    {offsetof(struct lease_writer_stmts, upsert),
-	     "INSERT OR REPLACE INTO leases (" LEASE_ROW_COLUMNS ") VALUES (" LEASE_ROW_PARAMS ")"},
-	    {offsetof(struct lease_writer_stmts, set_state),
-	     "UPDATE leases SET state = ?1, end_time = ?2, cltt = ?3"
-	     " WHERE tenant_id = ?4 AND address = ?5"},
 	};
 
 	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
@@ -121,16 +134,18 @@ int lease_writer_prepare(struct lease_store *s, char *err, size_t errlen)
 			return lease_sql_errno(rc);
 		}
 	}
-	return 0;
+	int ret = lease_apply_prepare(s, err, errlen);
+
+	return ret != 0 ? ret : lease_maint_prepare(s, err, errlen);
 }
 
 void lease_writer_finalize(struct lease_store *s)
 {
-	sqlite3_finalize(s->ws.begin);
-	sqlite3_finalize(s->ws.commit);
-	sqlite3_finalize(s->ws.rollback);
-	sqlite3_finalize(s->ws.upsert);
-	sqlite3_finalize(s->ws.set_state);
+	sqlite3_stmt **st = (sqlite3_stmt **)&s->ws;
+
+	/* The struct is nothing but statement pointers; finalize(NULL) is harmless. */
+	for (size_t i = 0; i < sizeof(s->ws) / sizeof(*st); i++)
+		sqlite3_finalize(st[i]);
 	memset(&s->ws, 0, sizeof(s->ws));
 }
 
@@ -143,68 +158,47 @@ static int lease_writer_step(sqlite3_stmt *st)
 	return rc;
 }
 
-static enum lease_state lease_writer_op_state(enum lease_op op)
+int lease_writer_status(int rc)
 {
-	switch (op) {
-	case LEASE_OP_RELEASE:
-		return LEASE_STATE_RELEASED;
-	case LEASE_OP_DECLINE:
-		return LEASE_STATE_DECLINED;
-	default:
-		return LEASE_STATE_EXPIRED;
-	}
+	int status = lease_sql_errno(rc);
+
+	if (status != -EBUSY && status != -ENOSPC && status != -EROFS)
+		status = -EIO;
+	return status;
 }
 
-/* Applies one change inside the open transaction. Returns an SQLite result code. */
-static int lease_writer_apply(struct lease_store *s, const struct lease_change *c)
+const char *lease_writer_status_text(int status)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (c->op == LEASE_OP_BIND || c->op == LEASE_OP_RENEW) {
-		st = s->ws.upsert;
-		rc = lease_row_bind(st, 1, &c->rec);
-	} else {
-		/* Release, decline and expiry keep the binding's history, only its state moves. */
-		st = s->ws.set_state;
-		rc = sqlite3_bind_int(st, 1, (int)lease_writer_op_state(c->op));
-		rc |= sqlite3_bind_int64(st, 2, c->rec.end_time);
-		rc |= sqlite3_bind_int64(st, 3, c->rec.cltt);
-		rc |= sqlite3_bind_int64(st, 4, c->rec.tenant_id);
-		rc |= sqlite3_bind_int64(st, 5, c->rec.address);
-		if (rc != SQLITE_OK)
-			rc = SQLITE_RANGE;
+	switch (status) {
+	case -EBUSY:
+		return "the database is locked by another process";
+	case -ENOSPC:
+		return "the disk is full";
+	case -EROFS:
+		return "the database is read-only";
+	default:
+		return "I/O error";
 	}
-	if (rc != SQLITE_OK)
-		return rc;
-	rc = lease_writer_step(st);
-	/* The bound blobs point into the batch, which the next batch overwrites. */
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 /* One line per second at most, however many batches fail (DESIGN.md, "Operator surface"). */
 static void lease_writer_log_failure(struct lease_store *s, size_t n, int rc, const char *msg)
 {
-	int64_t now = lease_writer_now_ns() / 1000000000;
+	uint64_t suppressed;
 
-	if (s->log_last_sec != 0 && now - s->log_last_sec < 1) {
-		s->log_suppressed++;
+	if (!log_ratelimit_ok(&s->fail_log, lease_writer_now_ns() / 1000000000, 1, &suppressed))
 		return;
-	}
-	if (s->log_suppressed > 0)
-		fprintf(stderr,
-		        "mtdhcp: lease store %s: write of %zu lease changes failed (%s, code %d);"
-		        " not acknowledged; the next batch will try again (%" PRIu64
-		        " similar messages suppressed)\n",
-		        s->path, n, msg, rc, s->log_suppressed);
+	const char *why = lease_writer_status_text(lease_writer_status(rc));
+
+	if (suppressed > 0)
+		log_err("lease database %s: writing %zu lease changes failed: %s (SQLite: %s, code"
+		        " %d); they are not acknowledged, the next batch will try again (%" PRIu64
+		        " similar messages suppressed)",
+		        s->path, n, why, msg, rc, suppressed);
 	else
-		fprintf(stderr,
-		        "mtdhcp: lease store %s: write of %zu lease changes failed (%s, code %d);"
-		        " not acknowledged; the next batch will try again\n",
-		        s->path, n, msg, rc);
-	s->log_last_sec = now;
-	s->log_suppressed = 0;
+		log_err("lease database %s: writing %zu lease changes failed: %s (SQLite: %s, code"
+		        " %d); they are not acknowledged, the next batch will try again",
+		        s->path, n, why, msg, rc);
 }
 
 /*
@@ -217,21 +211,29 @@ static bool lease_writer_commit(struct lease_store *s, size_t n, size_t *ok)
 	int rc = lease_writer_step(s->ws.begin);
 
 	*ok = 0;
+	s->batch_events = 0;
 	if (rc == SQLITE_DONE) {
 		for (size_t i = 0; i < n; i++) {
-			int arc = lease_writer_apply(s, &s->batch[i]);
+			int arc = lease_apply(s, &s->batch[i]);
 
 			if (arc == SQLITE_OK) {
 				s->batch_status[i] = 0;
 				(*ok)++;
 			} else if ((arc & 0xff) == SQLITE_CONSTRAINT ||
 			           (arc & 0xff) == SQLITE_RANGE) {
-				/* This change alone is wrong; the statement was undone, go on. */
+				/* This change alone is wrong and wrote nothing: go on. */
 				s->batch_status[i] = -EINVAL;
 			} else {
 				rc = arc;
 				break;
 			}
+		}
+		/* A due maintenance chunk rides in this transaction (lease_maint.c). */
+		if (rc == SQLITE_DONE) {
+			int mrc = lease_maint_in_batch(s);
+
+			if (mrc != SQLITE_OK)
+				rc = mrc;
 		}
 		if (rc == SQLITE_DONE)
 			rc = lease_writer_step(s->ws.commit);
@@ -244,10 +246,8 @@ static bool lease_writer_commit(struct lease_store *s, size_t n, size_t *ok)
 	if (!sqlite3_get_autocommit(s->wdb))
 		lease_writer_step(s->ws.rollback);
 	/* The owners are told busy, full or read-only; anything else is an I/O error. */
-	int status = lease_sql_errno(rc);
+	int status = lease_writer_status(rc);
 
-	if (status != -EBUSY && status != -ENOSPC && status != -EROFS)
-		status = -EIO;
 	for (size_t i = 0; i < n; i++)
 		s->batch_status[i] = status;
 	*ok = 0;
@@ -277,7 +277,10 @@ static void lease_writer_complete(struct lease_store *s, size_t n)
 	}
 }
 
-/* Takes the next batch into s->batch; 0 when stopping with nothing queued. */
+/*
+ * Takes the next batch into s->batch. 0 when nothing is queued and either the store is
+ * stopping or maintenance is due.
+ */
 static size_t lease_writer_collect(struct lease_store *s)
 {
 	size_t n = 0;
@@ -286,7 +289,11 @@ static size_t lease_writer_collect(struct lease_store *s)
 	while (!lease_sq_pop(&s->sq, &s->batch[0])) {
 		if (atomic_load(&s->stopping))
 			return 0;
-		lease_writer_sleep(s, -1);
+		int64_t wait = lease_maint_wait_ns(s);
+
+		if (wait == 0)
+			return 0;
+		lease_writer_sleep(s, 1, wait);
 	}
 	n = 1;
 	deadline = lease_writer_now_ns() + (int64_t)s->batch_usec * 1000;
@@ -302,7 +309,7 @@ static size_t lease_writer_collect(struct lease_store *s)
 
 		if (left <= 0)
 			break;
-		lease_writer_sleep(s, left);
+		lease_writer_sleep(s, s->batch_max - n, left);
 	}
 	return n;
 }
@@ -312,20 +319,28 @@ void lease_writer_run(struct lease_store *s)
 	for (;;) {
 		size_t n = lease_writer_collect(s), ok;
 
-		if (n == 0)
+		if (n == 0 && atomic_load(&s->stopping))
 			break;
-		if (lease_writer_commit(s, n, &ok)) {
+		if (n == 0) {
+			/* Nothing queued and maintenance due: a transaction of its own. */
+			lease_maint_run(s);
+			continue;
+		}
+		bool committed = lease_writer_commit(s, n, &ok);
+
+		lease_maint_batch_done(s, committed);
+		if (committed) {
 			if (s->failing_since > 0) {
-				fprintf(
-				    stderr,
-				    "mtdhcp: lease store %s: writes succeed again after %" PRIu64
-				    " failed lease changes\n",
-				    s->path, s->failing_since);
+				log_info("lease database %s: writes succeed again after %" PRIu64
+				         " failed lease changes",
+				         s->path, s->failing_since);
 				s->failing_since = 0;
 			}
 			atomic_fetch_add_explicit(&s->committed, ok, memory_order_relaxed);
 			atomic_fetch_add_explicit(&s->failed, n - ok, memory_order_relaxed);
 			atomic_fetch_add_explicit(&s->transactions, 1, memory_order_relaxed);
+			atomic_fetch_add_explicit(&s->events, s->batch_events,
+			                          memory_order_relaxed);
 		} else {
 			s->failing_since += n;
 			atomic_fetch_add_explicit(&s->failed, n, memory_order_relaxed);

@@ -5,7 +5,8 @@
 set -eu
 
 BUILD="build-essential cmake ninja-build pkg-config libdpdk-dev libconfig-dev liburcu-dev
-libsqlite3-dev libcmocka-dev libjansson-dev libpcap-dev libbsd-dev libelf-dev libxdp-dev libbpf-dev"
+libsqlite3-dev libcmocka-dev libjansson-dev libmicrohttpd-dev libpcap-dev libbsd-dev libelf-dev
+libxdp-dev libbpf-dev"
 RUNTIME="iproute2 sqlite3 isc-dhcp-client isc-dhcp-relay udhcpc dhcpcd-base
 procps psmisc python3 python3-scapy tcpdump ethtool iputils-ping"
 EXTRA="kea-admin kea-dhcp4-server tshark"

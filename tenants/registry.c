@@ -8,23 +8,52 @@
  */
 #include "tenants/registry.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define TENANT_VLAN_ID_MAX 4095 /* 12 bits (IEEE 802.1Q 9.6) */
+#include "tenants/registry_impl.h"
+
+/* A port's policy with its relay VLANs as a bitmap, for a constant-time check. */
+struct tenant_registry_port {
+	struct tenant_port_policy pub; /* relay_vlans points at the copy below */
+	uint16_t *relay_vlans;
+	uint64_t relay_vlan_bits[(TENANT_REGISTRY_VLAN_ID_MAX + 1) / 64];
+};
 
 /*
- * The public snapshot plus what only this file uses: the tenants' indexes sorted by name,
- * for tenant_registry_by_name. Snapshots are only ever allocated here, so the public
- * pointer can be turned back into this one.
+ * The public snapshot plus what only the registry uses: the tenants' indexes sorted by
+ * name, the lookup tables and the ports' policies. Snapshots are only ever allocated here,
+ * so the public pointer can be turned back into this one.
  */
 struct tenant_registry_impl {
 	struct tenant_registry pub;
 	uint32_t *by_name; /* indexes into pub.tenants, sorted by name */
+	struct tenant_registry_index idx;
+	struct tenant_registry_port *ports;
+	size_t n_ports;
+};
+
+static const uint16_t tenant_registry_untagged[] = {0};
+
+const struct tenant_port_policy tenant_port_policy_default = {
+    .relays = true,
+    .relay_vlans = tenant_registry_untagged,
+    .n_relay_vlans = 1,
+    .vss_option = false,
+    .untrusted = TENANT_UNTRUSTED_IGNORE,
+};
+
+/* The default policy as a port entry: relayed requests untagged only. */
+static const struct tenant_registry_port tenant_registry_port_default = {
+    .pub = {.relays = true,
+            .relay_vlans = tenant_registry_untagged,
+            .n_relay_vlans = 1,
+            .vss_option = false,
+            .untrusted = TENANT_UNTRUSTED_IGNORE},
+    .relay_vlan_bits = {1},
 };
 
 /* The published snapshot: written by the control thread only, read by any reader. */
@@ -38,9 +67,16 @@ static struct tenant_registry_impl *tenant_registry_impl_of(struct tenant_regist
 	                                       offsetof(struct tenant_registry_impl, pub));
 }
 
-static uint64_t tenant_registry_vlan_key(uint16_t port, uint16_t outer, uint16_t inner)
+static const struct tenant_registry_impl *
+tenant_registry_cimpl_of(const struct tenant_registry *reg)
 {
-	return (uint64_t)port << 32 | (uint64_t)outer << 16 | inner;
+	return (const struct tenant_registry_impl *)((const char *)reg -
+	                                             offsetof(struct tenant_registry_impl, pub));
+}
+
+const struct tenant_registry_index *tenant_registry_index_of(const struct tenant_registry *reg)
+{
+	return &tenant_registry_cimpl_of(reg)->idx;
 }
 
 static int tenant_registry_name_cmp(const void *a, const void *b, void *arg)
@@ -50,13 +86,6 @@ static int tenant_registry_name_cmp(const void *a, const void *b, void *arg)
 	const struct tenant *tb = tenants[*(const uint32_t *)b];
 
 	return strcmp(ta->name, tb->name);
-}
-
-static void tenant_registry_conflict(char *err, size_t errlen, const struct tenant *t,
-                                     const struct tenant *other, const char *what)
-{
-	snprintf(err, errlen, "tenant \"%s\" (%s) and tenant \"%s\" (%s) both match %s", t->name,
-	         t->file ? t->file : "?", other->name, other->file ? other->file : "?", what);
 }
 
 /* Sorts the tenants by name and refuses two with the same name. 0 or -errno. */
@@ -85,88 +114,75 @@ static int tenant_registry_index_names(struct tenant_registry_impl *impl, char *
 	return 0;
 }
 
-static int tenant_registry_index_relays(struct tenant_registry *reg, char *err, size_t errlen)
+/* Keeps the first conflict as the build's error message. */
+struct tenant_registry_first {
+	char *err;
+	size_t errlen;
+	bool seen;
+};
+
+static void tenant_registry_first_conflict(void *ctx, const struct tenant *t, size_t ti,
+                                           const struct tenant *other,
+                                           enum tenant_conflict_list list, size_t index,
+                                           const char *what)
 {
-	size_t n = 0;
-	int rc;
+	struct tenant_registry_first *f = ctx;
 
-	for (size_t i = 0; i < reg->n_tenants; i++)
-		n += reg->tenants[i]->match.n_relays;
-	rc = tenant_map_init(&reg->by_relay, n);
-	if (rc)
-		return rc;
-	for (size_t i = 0; i < reg->n_tenants; i++) {
-		const struct tenant *t = reg->tenants[i];
+	(void)ti;
+	(void)list;
+	(void)index;
+	if (f->seen)
+		return;
+	f->seen = true;
+	snprintf(f->err, f->errlen, "tenant \"%s\" (%s) and tenant \"%s\" (%s) both match %s",
+	         t->name, t->file ? t->file : "?", other->name, other->file ? other->file : "?",
+	         what);
+}
 
-		for (size_t r = 0; r < t->match.n_relays; r++) {
-			uint32_t addr = t->match.relays[r], existing;
-			char what[64], ip[INET_ADDRSTRLEN];
-			struct in_addr in = {.s_addr = htonl(addr)};
+/* Copies the ports' policies, their relay VLANs as bitmaps. 0 or -errno. */
+static int tenant_registry_ports(struct tenant_registry_impl *impl,
+                                 const struct tenant_registry_params *params, char *err,
+                                 size_t errlen)
+{
+	size_t n = params ? params->n_ports : 0;
 
-			rc = tenant_map_insert(&reg->by_relay, addr, (uint32_t)i, &existing);
-			/* The same tenant listing a key twice is redundant, not ambiguous. */
-			if (rc == -EEXIST && existing == i)
-				continue;
-			if (rc == -EEXIST) {
-				inet_ntop(AF_INET, &in, ip, sizeof(ip));
-				snprintf(what, sizeof(what), "relay %s", ip);
-				tenant_registry_conflict(err, errlen, t, reg->tenants[existing],
-				                         what);
+	if (!n)
+		return 0;
+	impl->ports = calloc(n, sizeof(*impl->ports));
+	if (!impl->ports)
+		return -ENOMEM;
+	impl->n_ports = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct tenant_port_policy *src = &params->ports[i];
+		struct tenant_registry_port *p = &impl->ports[i];
+
+		p->pub = *src;
+		p->relay_vlans =
+		    malloc((src->n_relay_vlans ? src->n_relay_vlans : 1) * sizeof(*p->relay_vlans));
+		if (!p->relay_vlans)
+			return -ENOMEM;
+		for (size_t v = 0; v < src->n_relay_vlans; v++) {
+			uint16_t vid = src->relay_vlans[v];
+
+			if (vid > TENANT_REGISTRY_VLAN_ID_MAX) {
+				snprintf(err, errlen, "port %zu: invalid relay VLAN id %u", i, vid);
 				return -EINVAL;
 			}
-			if (rc)
-				return rc;
+			p->relay_vlans[v] = vid;
+			p->relay_vlan_bits[vid / 64] |= (uint64_t)1 << (vid % 64);
 		}
+		p->pub.relay_vlans = p->relay_vlans;
 	}
 	return 0;
 }
 
-static int tenant_registry_index_vlans(struct tenant_registry *reg, char *err, size_t errlen)
+struct tenant_registry *tenant_registry_build_params(struct tenant **tenants, size_t n,
+                                                     const struct tenant_registry_params *params,
+                                                     char *err, size_t errlen)
 {
-	size_t n = 0;
-	int rc;
-
-	for (size_t i = 0; i < reg->n_tenants; i++)
-		n += reg->tenants[i]->match.n_vlans;
-	rc = tenant_map_init(&reg->by_vlan, n);
-	if (rc)
-		return rc;
-	for (size_t i = 0; i < reg->n_tenants; i++) {
-		const struct tenant *t = reg->tenants[i];
-
-		for (size_t v = 0; v < t->match.n_vlans; v++) {
-			const struct tenant_vlan_key *k = &t->match.vlans[v];
-			uint32_t existing;
-			char what[64];
-
-			snprintf(what, sizeof(what), "port %u vlan %u inner vlan %u", k->port,
-			         k->outer, k->inner);
-			if (k->outer > TENANT_VLAN_ID_MAX || k->inner > TENANT_VLAN_ID_MAX) {
-				snprintf(err, errlen, "tenant \"%s\" (%s): invalid VLAN id in %s",
-				         t->name, t->file ? t->file : "?", what);
-				return -EINVAL;
-			}
-			rc = tenant_map_insert(
-			    &reg->by_vlan, tenant_registry_vlan_key(k->port, k->outer, k->inner),
-			    (uint32_t)i, &existing);
-			if (rc == -EEXIST && existing == i)
-				continue;
-			if (rc == -EEXIST) {
-				tenant_registry_conflict(err, errlen, t, reg->tenants[existing],
-				                         what);
-				return -EINVAL;
-			}
-			if (rc)
-				return rc;
-		}
-	}
-	return 0;
-}
-
-struct tenant_registry *tenant_registry_build(struct tenant **tenants, size_t n, char *err,
-                                              size_t errlen)
-{
+	struct tenant_registry_first first = {err, errlen, false};
 	struct tenant_registry_impl *impl;
+	size_t conflicts = 0;
 	int rc;
 
 	if (errlen)
@@ -181,6 +197,7 @@ struct tenant_registry *tenant_registry_build(struct tenant **tenants, size_t n,
 	}
 	impl->pub.tenants = tenants;
 	impl->pub.n_tenants = n;
+	impl->idx.default_tenant = TENANT_MAP_EMPTY;
 	if (n >= TENANT_MAP_EMPTY) {
 		snprintf(err, errlen, "too many tenants (%zu)", n);
 		rc = -EINVAL;
@@ -188,9 +205,13 @@ struct tenant_registry *tenant_registry_build(struct tenant **tenants, size_t n,
 		rc = tenant_registry_index_names(impl, err, errlen);
 	}
 	if (!rc)
-		rc = tenant_registry_index_relays(&impl->pub, err, errlen);
+		rc = tenant_registry_index_build(&impl->idx, tenants, n,
+		                                 tenant_registry_first_conflict, &first, &conflicts,
+		                                 err, errlen);
+	if (!rc && conflicts)
+		rc = -EINVAL;
 	if (!rc)
-		rc = tenant_registry_index_vlans(&impl->pub, err, errlen);
+		rc = tenant_registry_ports(impl, params, err, errlen);
 	if (rc) {
 		if (rc == -ENOMEM && errlen && !err[0])
 			snprintf(err, errlen, "out of memory building the tenant registry");
@@ -199,6 +220,12 @@ struct tenant_registry *tenant_registry_build(struct tenant **tenants, size_t n,
 		return NULL;
 	}
 	return &impl->pub;
+}
+
+struct tenant_registry *tenant_registry_build(struct tenant **tenants, size_t n, char *err,
+                                              size_t errlen)
+{
+	return tenant_registry_build_params(tenants, n, NULL, err, errlen);
 }
 
 void tenant_registry_free(struct tenant_registry *reg)
@@ -211,25 +238,41 @@ void tenant_registry_free(struct tenant_registry *reg)
 	for (size_t i = 0; i < reg->n_tenants; i++)
 		tenant_free(reg->tenants[i]);
 	free(reg->tenants);
-	tenant_map_free(&reg->by_relay);
-	tenant_map_free(&reg->by_vlan);
+	tenant_registry_index_free(&impl->idx);
+	for (size_t i = 0; i < impl->n_ports; i++)
+		free(impl->ports[i].relay_vlans);
+	free(impl->ports);
 	free(impl->by_name);
 	free(impl);
 }
 
-const struct tenant *tenant_registry_by_relay(const struct tenant_registry *reg, uint32_t addr)
+static const struct tenant_registry_port *tenant_registry_port(const struct tenant_registry *reg,
+                                                               uint16_t port)
 {
-	uint32_t i = tenant_map_find(&reg->by_relay, addr);
+	const struct tenant_registry_impl *impl = tenant_registry_cimpl_of(reg);
 
-	return i == TENANT_MAP_EMPTY ? NULL : reg->tenants[i];
+	return port < impl->n_ports ? &impl->ports[port] : &tenant_registry_port_default;
 }
 
-const struct tenant *tenant_registry_by_vlan(const struct tenant_registry *reg, uint16_t port,
-                                             uint16_t outer, uint16_t inner)
+const struct tenant_port_policy *tenant_registry_port_policy(const struct tenant_registry *reg,
+                                                             uint16_t port)
 {
-	uint32_t i = tenant_map_find(&reg->by_vlan, tenant_registry_vlan_key(port, outer, inner));
+	const struct tenant_registry_port *p = tenant_registry_port(reg, port);
 
-	return i == TENANT_MAP_EMPTY ? NULL : reg->tenants[i];
+	return p == &tenant_registry_port_default ? &tenant_port_policy_default : &p->pub;
+}
+
+bool tenant_registry_relay_link(const struct tenant_registry *reg, uint16_t port, uint16_t outer,
+                                uint16_t inner)
+{
+	const struct tenant_registry_port *p = tenant_registry_port(reg, port);
+
+	/* Relay links are single-tagged at most: a QinQ link is a customer's, not a relay's. */
+	if (!p->pub.relays || inner || outer > TENANT_REGISTRY_VLAN_ID_MAX ||
+	    !(p->relay_vlan_bits[outer / 64] & ((uint64_t)1 << (outer % 64))))
+		return false;
+	/* A link a tenant claims is that tenant's: its clients could forge relay information. */
+	return tenant_registry_by_vlan(reg, port, outer, 0) == NULL;
 }
 
 /* A binary search over the name index; no static state, so any thread may call it. */

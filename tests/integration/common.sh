@@ -78,10 +78,37 @@ itest_in_pool() {
 	[ "$n" -ge "$(itest_ip_num "$2")" ] && [ "$n" -le "$(itest_ip_num "$3")" ]
 }
 
+# itest_sanitizer_check: in a sanitizer build (make test SANITIZE=1) the programs print
+# AddressSanitizer, LeakSanitizer and UBSan reports to their logs; any report fails the
+# test. A daemon still running is first stopped as an operator stops it (SIGTERM), so that
+# its shutdown runs too, LeakSanitizer's check at exit included; it must exit 0.
+itest_sanitizer_check() {
+	local rc=0 f
+	if netlab_running mtdhcpd; then
+		lab_stop_daemon || rc=$?
+		if [ "$rc" != 0 ]; then
+			echo "FAIL: mtdhcpd did not exit cleanly on SIGTERM at teardown (status $rc)" >&2
+		fi
+	fi
+	for f in "$NETLAB_DIR"/log/*.log; do
+		[ -f "$f" ] || continue
+		if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: UndefinedBehaviorSanitizer' "$f"; then
+			echo "FAIL: sanitizer report in $(basename "$f" .log)'s log:" >&2
+			grep -E -A 40 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f" |
+				head -n 80 >&2
+			rc=1
+		fi
+	done
+	return "$rc"
+}
+
 itest_exit() {
 	local rc=$?
 	trap '' PIPE # a reader that went away must not stop the teardown
 	set +e
+	if [ -n "$NETLAB_DIR" ] && ! itest_sanitizer_check && [ "$rc" = 0 ]; then
+		rc=1
+	fi
 	if [ "$rc" != 0 ]; then
 		echo "----- $ITEST_NAME failed (rc $rc); logs of the run -----" >&2
 		netlab_dump_logs >&2 || true
@@ -89,7 +116,8 @@ itest_exit() {
 		echo "PASS: $ITEST_NAME ($ITEST_CHECKS checks)"
 	fi
 	netlab_teardown
-	return "$rc"
+	# From the EXIT trap: a failure found here must become the script's status.
+	exit "$rc"
 }
 
 # itest_start: a lab run of its own (unique prefix) that is torn down when the test ends.

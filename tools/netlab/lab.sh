@@ -192,3 +192,99 @@ lab_start_daemon() {
 lab_stop_daemon() {
 	netlab_stop mtdhcpd TERM 10
 }
+
+# --- Protocol tests (issue 3) -------------------------------------------------------------
+
+# lab_direct_site CLIENT...: clients plugged straight into the L2 network, untagged, next
+# to the service's port: a tenant reaches them with match.vlans = ( { port = "uplink"; } )
+# (a VLAN rule without a VLAN matches untagged frames). Each client's eth0 is a port of
+# the bridge.
+lab_direct_site() {
+	local c
+	for c in "$@"; do
+		lab_client sw "$c" && netlab_bridge_add sw "$LAB_BRIDGE" "$c" || return 1
+	done
+}
+
+# lab_proto_conf DIR TENANT_FILE...: a configuration source in DIR (for lab_install_conf):
+# the demo's service file and only the given tenant files.
+lab_proto_conf() {
+	local dir=$1 src
+	shift
+	src=$(cd "$NETLAB_LIB_DIR/../.." && pwd)/demo
+	mkdir -p "$dir/tenants.d" && cp "$src/mtdhcpd.conf" "$dir/" && cp "$@" "$dir/tenants.d/"
+}
+
+# lab_db_lease DB TENANT ADDRESS: the state name of ADDRESS's row in TENANT ("active",
+# "released", "declined", ...), empty when there is none.
+lab_db_lease() {
+	/usr/bin/python3 - "$@" <<'PY'
+import sqlite3, sys, socket, struct
+db, tenant, addr = sys.argv[1:4]
+a = struct.unpack("!I", socket.inet_aton(addr))[0]
+c = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=2)
+row = c.execute("SELECT l.state FROM leases l JOIN tenants t ON t.id = l.tenant_id"
+                " WHERE t.name = ? AND l.address = ?", (tenant, a)).fetchone()
+names = {1: "active", 2: "released", 3: "expired", 4: "declined"}
+print(names.get(row[0], row[0]) if row else "")
+PY
+}
+
+# --- Classification tests (issue 4) -------------------------------------------------------
+
+# lab_use_pmd PMD: makes every port of the installed service file ($LAB_SERVICE) use the
+# DPDK driver PMD on the same interface: af_packet (the default in the configs), pcap or
+# af_xdp. Why choose: with a stripped outer VLAN tag, DPDK 22.11's af_packet PMD puts the
+# tag back as 0x8100 even when it was an 802.1ad (0x88a8) S-tag, so a QinQ test that checks
+# TPIDs runs the daemon on net_pcap, whose libpcap restores the TPID the kernel reports.
+# pcap gets phy_mac=1 so that the port keeps the interface's own MAC address.
+lab_use_pmd() {
+	local args=""
+	case $1 in
+	af_packet | af_xdp) ;;
+	pcap) args=",phy_mac=1" ;;
+	*)
+		echo "lab: unknown PMD '$1' (af_packet, pcap or af_xdp)" >&2
+		return 1
+		;;
+	esac
+	sed -i -E "s/\"net_(af_packet|pcap|af_xdp)([0-9]+),iface=([^\",]+)[^\"]*\"/\"net_$1\2,iface=\3$args\"/" \
+		"$LAB_SERVICE" || return 1
+	grep -q "\"net_$1[0-9]*,iface=" "$LAB_SERVICE" ||
+		{ echo "lab: no port device to switch to net_$1 in $LAB_SERVICE" >&2; return 1; }
+}
+
+# --- Isolation tests (issue 4) -------------------------------------------------------------
+
+# lab_relay_sim NAME CIDR ADDR...: a host NAME on the L2 network with CIDR on its link
+# NAME0 and each ADDR as a /32 of its own. It plays one relay agent per ADDR (a tenant's
+# giaddr): tests/integration/isolate_dhcp.py binds ADDR:67 for each, and the daemon's
+# replies to giaddr:67 come back to NAME0 (the frame's source MAC).
+lab_relay_sim() {
+	local name=$1 cidr=$2 a
+	shift 2
+	netlab_ns "$name" || return 1
+	netlab_link "$name" "${name}0" sw "$name" && netlab_bridge_add sw "$LAB_BRIDGE" "$name" ||
+		return 1
+	netlab_addr "$name" "${name}0" "$cidr" || return 1
+	for a in "$@"; do
+		netlab_addr "$name" "${name}0" "$a/32" || return 1
+	done
+}
+
+# lab_tenant_file FILE NAME RELAY SUBNET FIRST LAST [EXTRA...]: writes a tenant file for a
+# tenant reached through relay address RELAY (inside SUBNET, a.b.c.d/len) with one pool
+# FIRST-LAST; each EXTRA is a setting line added as is (e.g. "lease_time = 60;").
+lab_tenant_file() {
+	local file=$1 name=$2 relay=$3 subnet=$4 first=$5 last=$6 extra
+	shift 6
+	{
+		echo "name = \"$name\";"
+		echo "match = { relays = [ \"$relay\" ]; };"
+		for extra in "$@"; do
+			echo "$extra"
+		done
+		echo "subnets = ( { subnet = \"$subnet\";"
+		echo "              pools = ( { first = \"$first\"; last = \"$last\"; } ); } );"
+	} >"$file"
+}

@@ -314,7 +314,8 @@ static void test_drops_arp(void **state)
 /* A hand-made ICMP message after the DISCOVER's Ethernet and IPv4 headers. */
 static enum dp_frame_kind icmp_with(uint8_t type, uint8_t code, size_t icmp_len, struct dp_frame *f)
 {
-	struct craft c;
+	/* Static: @f's views point into the frame, and callers read them after we return. */
+	static struct craft c;
 
 	craft_from(&c, DISCOVER_FILE, 0, 14);
 	c.ip[9] = 1;

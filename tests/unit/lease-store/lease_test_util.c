@@ -1,6 +1,7 @@
 /*
  * Helpers shared by the lease-store unit tests.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -115,4 +116,53 @@ size_t lease_test_poll(struct lease_store *store, uint16_t owner, struct lease_c
 		lease_test_sleep_ms(1);
 	}
 	return got;
+}
+
+void lease_test_commit(struct lease_store *store, struct lease_change *changes, size_t n)
+{
+	struct lease_completion done[64];
+	size_t completed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		changes[i].owner = 0;
+		changes[i].cookie = (uint32_t)i;
+		/* A full queue or ring: take what has completed, then try again. */
+		while (lease_store_submit(store, &changes[i]) == -EAGAIN) {
+			size_t got = lease_store_poll(store, 0, done, 64);
+
+			for (size_t k = 0; k < got; k++)
+				assert_int_equal(done[k].status, 0);
+			completed += got;
+			if (got == 0)
+				lease_test_sleep_ms(1);
+		}
+	}
+	while (completed < n) {
+		size_t want = n - completed < 64 ? n - completed : 64;
+		size_t got = lease_test_poll(store, 0, done, want, 20000);
+
+		assert_true(got > 0);
+		for (size_t k = 0; k < got; k++)
+			assert_int_equal(done[k].status, 0);
+		completed += got;
+	}
+}
+
+struct lease_change lease_test_change(enum lease_op op, uint32_t tenant_id, uint32_t address,
+                                      int64_t end_time)
+{
+	struct lease_change ch = {.op = op};
+
+	lease_test_record(&ch.rec, tenant_id, address, end_time);
+	return ch;
+}
+
+void lease_test_sql_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = lease_test_sql_open(path);
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	sqlite3_close(db);
 }

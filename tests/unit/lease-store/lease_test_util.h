@@ -49,4 +49,17 @@ size_t lease_test_poll(struct lease_store *store, uint16_t owner, struct lease_c
 /* Sleeps @ms milliseconds. */
 void lease_test_sleep_ms(int ms);
 
+/*
+ * Submits @n changes (cookies 0 .. n-1) from owner 0 of a started store and waits for
+ * their completions; fails the test unless every one committed.
+ */
+void lease_test_commit(struct lease_store *store, struct lease_change *changes, size_t n);
+
+/* A change of @op for the record of lease_test_record(@tenant_id, @address, @end_time). */
+struct lease_change lease_test_change(enum lease_op op, uint32_t tenant_id, uint32_t address,
+                                      int64_t end_time);
+
+/* Runs constant SQL @sql on @path through a separate connection; fails the test on error. */
+void lease_test_sql_exec(const char *path, const char *sql);
+
 #endif

@@ -57,7 +57,7 @@ static void test_sq_fifo_full_empty_wrap(void **state)
 	for (int round = 0; round < 50; round++) {
 		while (true) {
 			c = change(0, next_in);
-			if (!lease_sq_push(&q, &c))
+			if (!lease_sq_push(&q, &c, NULL))
 				break;
 			next_in++;
 		}
@@ -127,7 +127,7 @@ static void *stress_producer_main(void *arg)
 		struct lease_change c = change(p->id, i);
 
 		/* Yield rather than spin: the test has more threads than the machine has cores. */
-		while (!lease_sq_push(p->q, &c))
+		while (!lease_sq_push(p->q, &c, NULL))
 			sched_yield();
 	}
 	return NULL;

@@ -54,11 +54,12 @@ static void test_open_creates_schema(void **state)
 	struct lease_store *s = lease_test_open(&p);
 	sqlite3 *db = lease_test_sql_open(d->db);
 
-	assert_int_equal(lease_test_sql_int(db, "SELECT version FROM schema_version"), 1);
+	assert_int_equal(lease_test_sql_int(db, "SELECT version FROM schema_version"), 2);
 	assert_int_equal(lease_test_sql_int(db, "SELECT count(*) FROM schema_version"), 1);
 	assert_int_equal(lease_test_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE type ="
-	                                        " 'table' AND name IN ('tenants', 'leases')"),
-	                 2);
+	                                        " 'table' AND name IN ('tenants', 'leases',"
+	                                        " 'lease_events')"),
+	                 3);
 	/* The three indexes the design asks for, on the columns it names. */
 	assert_int_equal(lease_test_sql_int(db, "SELECT count(*) FROM pragma_index_info("
 	                                        "'leases_by_hwaddr') WHERE name IN"

@@ -1,6 +1,7 @@
 /*
  * tenant_map: the classifier's open-addressing table. Inserts, lookups of present and
- * absent keys, keys that share a home slot, duplicates, the load limit, and many keys.
+ * absent keys, keys that share a home slot, duplicates, the load limit, and many keys;
+ * the SipHash that turns long keys into map keys.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -28,7 +29,7 @@ static void test_insert_find(void **state)
 	assert_int_equal(tenant_map_find(&m, UINT64_MAX), 9);
 	assert_int_equal(tenant_map_find(&m, 0xc0a80102), TENANT_MAP_EMPTY);
 	tenant_map_free(&m);
-	assert_null(m.keys);
+	assert_null(m.slots);
 	assert_int_equal(tenant_map_find(&m, 0xc0a80101), TENANT_MAP_EMPTY);
 }
 
@@ -59,7 +60,7 @@ static size_t home_slot(uint64_t key, size_t expected)
 
 	assert_int_equal(tenant_map_init(&probe, expected), 0);
 	assert_int_equal(tenant_map_insert(&probe, key, 5, NULL), 0);
-	for (slot = 0; probe.values[slot] == TENANT_MAP_EMPTY; slot++)
+	for (slot = 0; probe.slots[slot].value == TENANT_MAP_EMPTY; slot++)
 		;
 	tenant_map_free(&probe);
 	return slot;
@@ -85,7 +86,7 @@ static void test_collisions(void **state)
 		assert_int_equal(tenant_map_insert(&m, keys[i], (uint32_t)(100 + i), NULL), 0);
 	/* They sit in consecutive slots from their home one (linear probing). */
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(m.keys[(home + i) & m.mask], keys[i]);
+		assert_int_equal(m.slots[(home + i) & m.mask].key, keys[i]);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(tenant_map_find(&m, keys[i]), 100 + i);
 	/* A key whose home is elsewhere, and one probing through the whole cluster. */
@@ -163,12 +164,54 @@ static void test_empty_map(void **state)
 	assert_int_equal(tenant_map_init(&m, (size_t)1 << 40), -ENOMEM);
 }
 
+/*
+ * SipHash-2-4 against the reference test vectors (Aumasson and Bernstein, the paper's
+ * appendix A and the reference implementation's vectors.h): key 00 01 .. 0f, message
+ * 00 01 .. of each length. Domain 0 leaves the key as it is.
+ */
+static void test_siphash_vectors(void **state)
+{
+	static const struct {
+		size_t len;
+		uint64_t hash;
+	} v[] = {
+	    {0, 0x726fdb47dd0e0e31ULL}, {1, 0x74f839c593dc67fdULL},  {2, 0x0d6c8009d9a94f5aULL},
+	    {8, 0x93f5f5799a932462ULL}, {15, 0xa129ca6149be45e5ULL},
+	};
+	struct tenant_map_seed seed = {0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
+	uint8_t msg[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		assert_true(tenant_map_hash_bytes(&seed, 0, msg, v[i].len) == v[i].hash);
+}
+
+/* The domain (key kind) and the seed both change the hash; random seeds differ. */
+static void test_siphash_domain_and_seed(void **state)
+{
+	struct tenant_map_seed a = {1, 2}, b = {1, 3}, r1, r2;
+	const uint8_t msg[] = "capr0";
+
+	(void)state;
+	assert_true(tenant_map_hash_bytes(&a, 1, msg, 5) != tenant_map_hash_bytes(&a, 2, msg, 5));
+	assert_true(tenant_map_hash_bytes(&a, 1, msg, 5) != tenant_map_hash_bytes(&b, 1, msg, 5));
+	assert_true(tenant_map_hash_bytes(&a, 1, msg, 5) == tenant_map_hash_bytes(&a, 1, msg, 5));
+	/* A prefix of a key is another key: the length is part of the hash. */
+	assert_true(tenant_map_hash_bytes(&a, 1, msg, 4) != tenant_map_hash_bytes(&a, 1, msg, 5));
+	assert_int_equal(tenant_map_seed_random(&r1), 0);
+	assert_int_equal(tenant_map_seed_random(&r2), 0);
+	assert_true(r1.k0 != r2.k0 || r1.k1 != r2.k1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_insert_find), cmocka_unit_test(test_eexist_reports_value),
-	    cmocka_unit_test(test_collisions),  cmocka_unit_test(test_load_limit),
-	    cmocka_unit_test(test_many_keys),   cmocka_unit_test(test_empty_map),
+	    cmocka_unit_test(test_insert_find),     cmocka_unit_test(test_eexist_reports_value),
+	    cmocka_unit_test(test_collisions),      cmocka_unit_test(test_load_limit),
+	    cmocka_unit_test(test_many_keys),       cmocka_unit_test(test_empty_map),
+	    cmocka_unit_test(test_siphash_vectors), cmocka_unit_test(test_siphash_domain_and_seed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

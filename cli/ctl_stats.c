@@ -1,0 +1,231 @@
+/*
+ * mtdhcpctl stats [--tenant T]: the daemon's counters (live). Without a tenant: one row
+ * per tenant with the main message counts and its pool use, the drop reasons that are not
+ * zero, one row per port, and the lease store's line. With a tenant: every counter of that
+ * tenant, one per line. Counters are shown by the names the daemon sends, so a counter
+ * added to the daemon appears here (in the detailed view and, for drops, in the summary)
+ * without a change to mtdhcpctl.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/ctl.h"
+
+/* The summary's counter columns: title and counter name. */
+static const struct {
+	const char *title, *counter;
+} ctl_stats_cols[] = {
+    {"DISCOVER", "rx_discover"}, {"OFFER", "tx_offer"},
+    {"REQUEST", "rx_request"},   {"ACK", "tx_ack"},
+    {"NAK", "tx_nak"},           {"RELEASE", "rx_release"},
+    {"DECLINE", "rx_decline"},   {"MALFORMED", "drop_malformed"},
+};
+
+#define CTL_STATS_NCOLS (sizeof(ctl_stats_cols) / sizeof(ctl_stats_cols[0]))
+
+static unsigned long long ctl_num(const json_t *o, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(o, key));
+
+	return v > 0 ? (unsigned long long)v : 0;
+}
+
+/* "used/size (pct%)" of a pool view. */
+static void ctl_fmt_pool(char *out, size_t outlen, const json_t *pool)
+{
+	snprintf(out, outlen, "%llu/%llu (%.1f%%)", ctl_num(pool, "used"), ctl_num(pool, "size"),
+	         json_number_value(json_object_get(pool, "use_percent")));
+}
+
+static int ctl_stats_tenants(FILE *out, const json_t *tenants)
+{
+	const char *headers[CTL_STATS_NCOLS + 3] = {"TENANT", "ACTIVE", "POOL-USE"};
+	char cells[CTL_STATS_NCOLS + 3][64];
+	const char *row[CTL_STATS_NCOLS + 3];
+	const json_t *t;
+	size_t i;
+
+	for (size_t c = 0; c < CTL_STATS_NCOLS; c++)
+		headers[c + 3] = ctl_stats_cols[c].title;
+	struct ctl_table *tab = ctl_table_new(CTL_STATS_NCOLS + 3, headers);
+
+	if (tab == NULL)
+		return -1;
+	json_array_foreach(tenants, i, t)
+	{
+		const json_t *counters = json_object_get(t, "counters");
+		const json_t *pool = json_object_get(t, "pool");
+		const char *name = json_string_value(json_object_get(t, "name"));
+
+		ctl_fmt_safe_text(cells[0], sizeof(cells[0]), name ? name : "?",
+		                  name ? strnlen(name, 60) : 1);
+		snprintf(cells[1], sizeof(cells[1]), "%llu", ctl_num(pool, "active_leases"));
+		ctl_fmt_pool(cells[2], sizeof(cells[2]), pool);
+		for (size_t c = 0; c < CTL_STATS_NCOLS; c++)
+			snprintf(cells[c + 3], sizeof(cells[c + 3]), "%llu",
+			         ctl_num(counters, ctl_stats_cols[c].counter));
+		for (size_t c = 0; c < CTL_STATS_NCOLS + 3; c++)
+			row[c] = cells[c];
+		if (ctl_table_add(tab, row) != 0) {
+			ctl_table_free(tab);
+			return -1;
+		}
+	}
+	ctl_table_print(tab, out);
+	ctl_table_free(tab);
+
+	/* Drop reasons that happened, beyond the MALFORMED column, one line per tenant. */
+	json_array_foreach(tenants, i, t)
+	{
+		const json_t *counters = json_object_get(t, "counters"), *v;
+		const char *name = json_string_value(json_object_get(t, "name")), *key;
+		bool first = true;
+
+		json_object_foreach((json_t *)counters, key, v)
+		{
+			if (strncmp(key, "drop_", 5) != 0 || strcmp(key, "drop_malformed") == 0 ||
+			    json_integer_value(v) <= 0)
+				continue;
+			if (first)
+				fprintf(out, "%s dropped:", name != NULL ? name : "?");
+			fprintf(out, "%s %s %lld", first ? "" : ",", key + 5,
+			        (long long)json_integer_value(v));
+			first = false;
+		}
+		if (!first)
+			fputc('\n', out);
+	}
+	return 0;
+}
+
+static int ctl_stats_ports(FILE *out, const json_t *ports)
+{
+	static const char *const headers[] = {"PORT",    "ADDRESS",   "RX",  "TX",
+	                                      "DROPPED", "NO-TENANT", "ARP", "ICMP"};
+	char cells[8][64];
+	const char *row[8];
+	const json_t *p;
+	size_t i;
+	struct ctl_table *tab = ctl_table_new(8, headers);
+
+	if (tab == NULL)
+		return -1;
+	json_array_foreach(ports, i, p)
+	{
+		const json_t *drops = json_object_get(p, "drops"), *v;
+		const char *name = json_string_value(json_object_get(p, "name"));
+		const char *addr = json_string_value(json_object_get(p, "address"));
+		unsigned long long dropped = 0;
+		const char *key;
+
+		json_object_foreach((json_t *)drops, key, v) dropped +=
+		    (unsigned long long)json_integer_value(v);
+		snprintf(cells[0], sizeof(cells[0]), "%s", name ? name : "?");
+		snprintf(cells[1], sizeof(cells[1]), "%s", addr ? addr : "-");
+		snprintf(cells[2], sizeof(cells[2]), "%llu", ctl_num(p, "rx"));
+		snprintf(cells[3], sizeof(cells[3]), "%llu", ctl_num(p, "tx"));
+		snprintf(cells[4], sizeof(cells[4]), "%llu", dropped);
+		snprintf(cells[5], sizeof(cells[5]), "%llu", ctl_num(drops, "no_tenant"));
+		snprintf(cells[6], sizeof(cells[6]), "%llu", ctl_num(p, "arp_replies"));
+		snprintf(cells[7], sizeof(cells[7]), "%llu", ctl_num(p, "icmp_replies"));
+		for (size_t c = 0; c < 8; c++)
+			row[c] = cells[c];
+		if (ctl_table_add(tab, row) != 0) {
+			ctl_table_free(tab);
+			return -1;
+		}
+	}
+	ctl_table_print(tab, out);
+	ctl_table_free(tab);
+	return 0;
+}
+
+/* Every counter of one tenant, one per line. */
+static void ctl_stats_one(FILE *out, const json_t *t)
+{
+	const json_t *counters = json_object_get(t, "counters"), *v;
+	const json_t *pool = json_object_get(t, "pool");
+	const char *name = json_string_value(json_object_get(t, "name")), *key;
+	char buf[64];
+
+	fprintf(out, "%-28s%s\n", "tenant", name ? name : "?");
+	fprintf(out, "%-28s%llu\n", "active_leases", ctl_num(pool, "active_leases"));
+	ctl_fmt_pool(buf, sizeof(buf), pool);
+	fprintf(out, "%-28s%s\n", "pool_use", buf);
+	json_object_foreach((json_t *)counters, key, v)
+	    fprintf(out, "%-28s%lld\n", key, (long long)json_integer_value(v));
+}
+
+int ctl_stats_run(const struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"tenant", required_argument, NULL, 't'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *tenant = NULL;
+	json_t *req, *res = NULL;
+	bool json = false;
+	int c, ret;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:t:jh", opts, NULL)) != -1) {
+		if (c == 'h')
+			return ctl_command_help("stats");
+		if (c == 't')
+			tenant = optarg;
+		else if (c == 'j')
+			json = true;
+		else
+			return ctl_opt_error("stats", c, argv);
+	}
+	ret = ctl_extra_args("stats", argc, argv);
+	if (ret != CTL_EXIT_OK)
+		return ret;
+	req = tenant != NULL ? json_pack("{s:s, s:s}", "cmd", "stats", "tenant", tenant)
+	                     : json_pack("{s:s}", "cmd", "stats");
+	ret = ctl_call_take(ctx, req, &res, NULL);
+	if (ret != CTL_EXIT_OK)
+		return ret;
+	if (json) {
+		ret = ctl_print_json(res);
+		json_decref(res);
+		return ret;
+	}
+
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	const json_t *tenants = json_object_get(res, "tenants");
+	const json_t *store = json_object_get(res, "lease_store");
+	int bad = out == NULL;
+
+	if (!bad && tenant != NULL && json_array_size(tenants) == 1) {
+		ctl_stats_one(out, json_array_get(tenants, 0));
+	} else if (!bad) {
+		char up[32];
+
+		ctl_fmt_duration(up, sizeof(up), ctl_num(res, "uptime"));
+		fprintf(out, "up %s\n\n", up);
+		bad = ctl_stats_tenants(out, tenants) != 0;
+		fputc('\n', out);
+		bad = bad || ctl_stats_ports(out, json_object_get(res, "ports")) != 0;
+		if (json_is_object(store))
+			fprintf(out,
+			        "\nlease store: %llu changes committed in %llu transactions, %llu"
+			        " failed, %llu refused (queue full)\n",
+			        ctl_num(store, "committed"), ctl_num(store, "transactions"),
+			        ctl_num(store, "failed"), ctl_num(store, "rejected_full"));
+	}
+	if (out != NULL && fclose(out) != 0)
+		bad = 1;
+	if (bad)
+		ctl_error("out of memory");
+	ret = bad ? CTL_EXIT_RUNTIME : ctl_write_stdout(buf, len);
+	free(buf);
+	json_decref(res);
+	return ret;
+}

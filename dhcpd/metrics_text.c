@@ -1,0 +1,231 @@
+/*
+ * The Prometheus text exposition format (version 0.0.4): for each metric family one
+ * "# HELP" and one "# TYPE" line, then all of its samples together. Counters end in
+ * _total; labels name the tenant, the port and the reason or message type.
+ *
+ * The per-tenant counters are mapped to families by their stable names (tenants/counters.c),
+ * so a counter added there appears here without a change: rx_<type> are received messages,
+ * tx_<type> sent ones, drop_<reason> drops, request_<state> REQUESTs by client state, and
+ * any other name becomes a family of its own; the gauges among them (tenant_counter_is_gauge:
+ * active leases, pool use) are gauges named after the counter, without _total.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dhcpd/metrics.h"
+
+#define METRICS_PREFIX "mtdhcp_"
+
+/* A family of tenant counters that share a name and differ by one label. */
+struct metrics_family {
+	const char *prefix; /* of the counter names it takes, e.g. "rx_" */
+	const char *name;   /* the metric's name, without METRICS_PREFIX */
+	const char *label;  /* the label that carries the rest of the counter's name */
+	const char *help;
+};
+
+static const struct metrics_family metrics_families[] = {
+    {"rx_", "tenant_received_total", "type", "DHCP messages received, by message type."},
+    {"tx_", "tenant_sent_total", "type", "DHCP messages sent, by message type."},
+    {"drop_", "tenant_dropped_total", "reason",
+     "DHCP messages dropped, by reason (malformed includes the parse failures)."},
+    {"request_", "tenant_requests_total", "state",
+     "DHCPREQUESTs by client state (RFC 2131 4.3.2)."},
+};
+
+#define METRICS_N_FAMILIES (sizeof(metrics_families) / sizeof(metrics_families[0]))
+
+/* The family of counter @name, or METRICS_N_FAMILIES when it has one of its own. */
+static size_t metrics_family_of(const char *name)
+{
+	for (size_t f = 0; f < METRICS_N_FAMILIES; f++) {
+		if (strncmp(name, metrics_families[f].prefix, strlen(metrics_families[f].prefix)) ==
+		    0)
+			return f;
+	}
+	return METRICS_N_FAMILIES;
+}
+
+/* A label value: backslash, double quote and newline escaped (the format's rules). */
+static void metrics_label(FILE *out, const char *v)
+{
+	fputc('"', out);
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' || *v == '"')
+			fprintf(out, "\\%c", *v);
+		else if (*v == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*v, out);
+	}
+	fputc('"', out);
+}
+
+static void metrics_head(FILE *out, const char *name, const char *type, const char *help)
+{
+	fprintf(out, "# HELP " METRICS_PREFIX "%s %s\n# TYPE " METRICS_PREFIX "%s %s\n", name, help,
+	        name, type);
+}
+
+/* One sample with one or two labels (@k2 NULL for one). */
+static void metrics_sample(FILE *out, const char *name, const char *k1, const char *v1,
+                           const char *k2, const char *v2, unsigned long long value)
+{
+	fprintf(out, METRICS_PREFIX "%s{%s=", name, k1);
+	metrics_label(out, v1);
+	if (k2 != NULL) {
+		fprintf(out, ",%s=", k2);
+		metrics_label(out, v2);
+	}
+	fprintf(out, "} %llu\n", value);
+}
+
+/* Every tenant's counters, gathered once so that each family is printed whole. */
+static void metrics_tenants(FILE *out, const struct tenant_registry *reg,
+                            const struct tenant_counters *c)
+{
+	size_t n = reg->n_tenants;
+
+	for (size_t f = 0; f < METRICS_N_FAMILIES; f++) {
+		const struct metrics_family *fam = &metrics_families[f];
+		bool head = false;
+
+		for (size_t k = 0; k < TC__COUNT; k++) {
+			const char *cname = tenant_counter_name((enum tenant_counter)k);
+
+			if (tenant_counter_is_gauge((enum tenant_counter)k) ||
+			    metrics_family_of(cname) != f)
+				continue;
+			if (!head) {
+				metrics_head(out, fam->name, "counter", fam->help);
+				head = true;
+			}
+			for (size_t i = 0; i < n; i++)
+				metrics_sample(out, fam->name, "tenant", reg->tenants[i]->name,
+				               fam->label, cname + strlen(fam->prefix),
+				               (unsigned long long)c[i].v[k]);
+		}
+	}
+	for (size_t k = 0; k < TC__COUNT; k++) {
+		const char *cname = tenant_counter_name((enum tenant_counter)k);
+		bool gauge = tenant_counter_is_gauge((enum tenant_counter)k);
+		char name[96], help[128];
+
+		if (!gauge && metrics_family_of(cname) != METRICS_N_FAMILIES)
+			continue;
+		snprintf(name, sizeof(name), gauge ? "tenant_%s" : "tenant_%s_total", cname);
+		snprintf(help, sizeof(help), "Per-tenant %s %s (mtdhcpctl stats).",
+		         gauge ? "value" : "counter", cname);
+		metrics_head(out, name, gauge ? "gauge" : "counter", help);
+		for (size_t i = 0; i < n; i++)
+			metrics_sample(out, name, "tenant", reg->tenants[i]->name, NULL, NULL,
+			               (unsigned long long)c[i].v[k]);
+	}
+}
+
+static void metrics_ports(FILE *out, const struct ctl_port_info *p, size_t n)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} counters[] = {
+	    {"port_received_frames_total", "Frames received on the port.",
+	     offsetof(struct ctl_port_info, rx)},
+	    {"port_sent_frames_total", "Frames sent on the port.",
+	     offsetof(struct ctl_port_info, tx)},
+	    {"port_tx_dropped_total", "Frames the port did not take for sending.",
+	     offsetof(struct ctl_port_info, tx_dropped)},
+	    {"port_arp_replies_total", "ARP replies sent for the server's addresses.",
+	     offsetof(struct ctl_port_info, arp_replies)},
+	    {"port_icmp_replies_total", "ICMP echo replies sent.",
+	     offsetof(struct ctl_port_info, icmp_replies)},
+	};
+
+	for (size_t k = 0; k < sizeof(counters) / sizeof(counters[0]); k++) {
+		metrics_head(out, counters[k].name, "counter", counters[k].help);
+		for (size_t i = 0; i < n; i++) {
+			uint64_t v;
+
+			memcpy(&v, (const char *)&p[i] + counters[k].off, sizeof(v));
+			metrics_sample(out, counters[k].name, "port", p[i].name, NULL, NULL,
+			               (unsigned long long)v);
+		}
+	}
+	metrics_head(out, "port_dropped_frames_total", "counter",
+	             "Frames received and dropped, by reason.");
+	for (size_t i = 0; i < n; i++) {
+		for (size_t d = 0; d < p[i].n_drops; d++)
+			metrics_sample(out, "port_dropped_frames_total", "port", p[i].name,
+			               "reason", p[i].drops[d].name,
+			               (unsigned long long)p[i].drops[d].value);
+	}
+}
+
+static void metrics_store(FILE *out, const struct lease_store_stats *s)
+{
+	const struct {
+		const char *name, *help;
+		uint64_t v;
+	} c[] = {
+	    {"lease_store_submitted_total", "Lease changes queued for the writer.", s->submitted},
+	    {"lease_store_rejected_full_total", "Lease changes refused: the queue was full.",
+	     s->rejected_full},
+	    {"lease_store_committed_total", "Lease changes committed.", s->committed},
+	    {"lease_store_failed_total", "Lease changes whose transaction failed.", s->failed},
+	    {"lease_store_transactions_total", "Transactions of lease changes committed.",
+	     s->transactions},
+	    {"lease_store_expired_total", "Active leases the writer found ended.", s->expired},
+	    {"lease_store_maintenance_failed_total", "Maintenance transactions that failed.",
+	     s->maint_failed},
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		metrics_head(out, c[i].name, "counter", c[i].help);
+		fprintf(out, METRICS_PREFIX "%s %llu\n", c[i].name, (unsigned long long)c[i].v);
+	}
+}
+
+char *metrics_render(const struct ctl_backend *b, size_t *len)
+{
+	const struct tenant_registry *reg = b->registry(b->ctx);
+	size_t nt = reg != NULL ? reg->n_tenants : 0;
+	size_t np = b->n_ports != NULL ? b->n_ports(b->ctx) : 0;
+	struct tenant_counters *c = calloc(nt ? nt : 1, sizeof(*c));
+	struct ctl_port_info *ports = calloc(np ? np : 1, sizeof(*ports));
+	struct lease_store_stats ss;
+	char *buf = NULL;
+	FILE *out = NULL;
+
+	if (c == NULL || ports == NULL)
+		goto done;
+	for (size_t i = 0; i < nt; i++)
+		b->tenant_counters(b->ctx, reg->tenants[i], &c[i]);
+	for (size_t i = 0; i < np; i++)
+		b->port(b->ctx, i, &ports[i]);
+	out = open_memstream(&buf, len);
+	if (out == NULL)
+		goto done;
+	metrics_head(out, "info", "gauge", "The running mtdhcpd; its version is a label.");
+	fprintf(out, METRICS_PREFIX "info{version=");
+	metrics_label(out, b->version);
+	fputs("} 1\n", out);
+	metrics_head(out, "start_time_seconds", "gauge", "When mtdhcpd started (Unix time).");
+	fprintf(out, METRICS_PREFIX "start_time_seconds %lld\n", (long long)b->started);
+	metrics_head(out, "tenants", "gauge", "Tenants in the configuration in force.");
+	fprintf(out, METRICS_PREFIX "tenants %zu\n", nt);
+	if (reg != NULL)
+		metrics_tenants(out, reg, c);
+	metrics_ports(out, ports, np);
+	if (b->store_stats != NULL && b->store_stats(b->ctx, &ss))
+		metrics_store(out, &ss);
+	if (fclose(out) != 0) {
+		free(buf);
+		buf = NULL;
+	}
+done:
+	free(c);
+	free(ports);
+	return buf;
+}
