@@ -127,7 +127,10 @@ static int ctl_stats_ports(FILE *out, const json_t *ports)
 		snprintf(cells[2], sizeof(cells[2]), "%llu", ctl_num(p, "rx"));
 		snprintf(cells[3], sizeof(cells[3]), "%llu", ctl_num(p, "tx"));
 		snprintf(cells[4], sizeof(cells[4]), "%llu", dropped);
-		snprintf(cells[5], sizeof(cells[5]), "%llu", ctl_num(drops, "no_tenant"));
+		/* Every reason the classifier gives no tenant (docs/robustness.md). */
+		snprintf(cells[5], sizeof(cells[5]), "%llu",
+		         ctl_num(drops, "no_tenant") + ctl_num(drops, "unknown_vpn") +
+		             ctl_num(drops, "untrusted_relay") + ctl_num(drops, "bad_relay_info"));
 		snprintf(cells[6], sizeof(cells[6]), "%llu", ctl_num(p, "arp_replies"));
 		snprintf(cells[7], sizeof(cells[7]), "%llu", ctl_num(p, "icmp_replies"));
 		for (size_t c = 0; c < 8; c++)

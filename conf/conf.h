@@ -82,6 +82,9 @@ struct conf_service {
 	struct tenant_lease_times times;
 	uint32_t offer_time;
 	bool authoritative;
+	bool rapid_commit;     /* RFC 4039 (default false) */
+	uint32_t decline_time; /* RFC 2131 4.3.3 quarantine, seconds (default one day) */
+#define CONF_DECLINE_TIME_MAX (30u * 86400) /* a month: the largest decline_time */
 	struct optset options;
 	struct tenant_limits limits; /* max_leases, packets_per_second, burst (issue 4) */
 #define CONF_LIMIT_MAX 100000000u /* the largest value of a limit setting */

@@ -19,6 +19,8 @@
 #define CONF_DEFAULT_EVENTS_RETENTION 30u
 #define CONF_EVENTS_RETENTION_MAX     36500u
 #define CONF_DEFAULT_REMOVED_TENANT_RETENTION 30u
+/* RFC 2131 4.3.3: a declined address is quarantined, by default for a day. */
+#define CONF_DEFAULT_DECLINE_TIME 86400u
 
 static const char *const conf_root_names[] = {
     "dataplane",   "lease_db", "control_socket", "log_level",
@@ -33,6 +35,8 @@ static const char *const conf_lease_db_names[] = {
 static const char *const conf_defaults_names[] = {
     "lease_time", "min_lease_time", "max_lease_time", "renew_time", "rebind_time",
     "offer_time", "authoritative",  "options",
+    /* Protocol (issue 3) */
+    "rapid_commit", "decline_time",
     /* Isolation (issue 4) */
     "max_leases", "packets_per_second", "burst", NULL};
 
@@ -330,6 +334,10 @@ static int conf_defaults_read(struct conf_ctx *c, const config_setting_t *root,
 	 * no other server once it moved here, so the built-in default is to be authoritative. */
 	svc->authoritative = true;
 	svc->offer_time = 30;
+	/* RFC 4039 rapid commit is off unless asked for: it skips the OFFER a client may be
+	 * choosing between servers with. */
+	svc->rapid_commit = false;
+	svc->decline_time = CONF_DEFAULT_DECLINE_TIME;
 	if (!g)
 		return config_setting_get_member(root, "defaults") ? -1 : 0;
 	conf_check_known(c, g, "defaults", conf_defaults_names);
@@ -339,6 +347,11 @@ static int conf_defaults_read(struct conf_ctx *c, const config_setting_t *root,
 	if (conf_get_u32(c, g, "defaults", "offer_time", 1, 86400, &svc->offer_time, NULL) < 0)
 		bad = -1;
 	if (conf_get_bool(c, g, "defaults", "authoritative", &svc->authoritative) < 0)
+		bad = -1;
+	if (conf_get_bool(c, g, "defaults", "rapid_commit", &svc->rapid_commit) < 0)
+		bad = -1;
+	if (conf_get_u32(c, g, "defaults", "decline_time", 1, CONF_DECLINE_TIME_MAX,
+	                 &svc->decline_time, NULL) < 0)
 		bad = -1;
 	/* Isolation (issue 4): what each tenant may take of the server; 0 = no limit. */
 	if (conf_get_u32(c, g, "defaults", "max_leases", 0, CONF_LIMIT_MAX,

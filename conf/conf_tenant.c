@@ -304,11 +304,12 @@ struct tenant *conf_tenant_read(struct conf_ctx *c, const config_t *cfg, const c
 	conf_get_bool(c, root, "", "authoritative", &t->authoritative);
 	t->offer_time = svc->offer_time;
 	conf_get_u32(c, root, "", "offer_time", 1, 86400, &t->offer_time, NULL);
-	/* Protocol (issue 3): RFC 4039 rapid commit (off), RFC 2131 4.3.3 quarantine (1 day). */
-	t->rapid_commit = false;
+	/* Protocol (issue 3): RFC 4039 rapid commit, RFC 2131 4.3.3 quarantine, over the
+	 * service defaults. */
+	t->rapid_commit = svc->rapid_commit;
 	conf_get_bool(c, root, "", "rapid_commit", &t->rapid_commit);
-	t->decline_time = 86400;
-	conf_get_u32(c, root, "", "decline_time", 1, 30u * 86400, &t->decline_time, NULL);
+	t->decline_time = svc->decline_time;
+	conf_get_u32(c, root, "", "decline_time", 1, CONF_DECLINE_TIME_MAX, &t->decline_time, NULL);
 	/* Isolation (issue 4): limits over the service defaults; 0 = no limit. */
 	t->limits = svc->limits;
 	conf_get_u32(c, root, "", "max_leases", 0, CONF_LIMIT_MAX, &t->limits.max_leases, NULL);

@@ -38,6 +38,10 @@ struct ctl_port_info {
 	uint64_t rx, tx, tx_dropped, arp_replies, icmp_replies;
 	struct ctl_counter drops[CTL_PORT_DROPS_MAX]; /* by reason */
 	size_t n_drops;
+	/* DHCP frames given a tenant, by the kind of key that chose it (docs/classification.md) */
+	struct ctl_counter classified[CTL_PORT_DROPS_MAX];
+	size_t n_classified;
+	uint64_t relay_info_ignored; /* relay information off a relay link, ignored */
 };
 
 /*

@@ -316,7 +316,9 @@ static void ctl_accept(struct ctl_server *srv, int64_t now)
 				uint64_t supp;
 
 				if (log_ratelimit_ok(&srv->busy_log, now, 60, &supp))
-					log_warn("control socket: accept: %s", strerror(errno));
+					log_warn("control socket: accept: %s%s", strerror(errno),
+					         supp ? " (and more problems since the last report)"
+					              : "");
 			}
 			return;
 		}
@@ -339,10 +341,16 @@ static void ctl_accept(struct ctl_server *srv, int64_t now)
 			}
 			free(line);
 			close(fd);
-			if (log_ratelimit_ok(&srv->busy_log, now, 60, &supp))
-				log_warn("control socket: %d clients already connected; refused one"
-				         " (and %llu more since the last report)",
-				         CTL_SERVER_CLIENTS_MAX, (unsigned long long)supp);
+			if (log_ratelimit_ok(&srv->busy_log, now, 60, &supp)) {
+				char more[64] = "";
+
+				if (supp)
+					snprintf(more, sizeof(more),
+					         " (and %llu more since the last report)",
+					         (unsigned long long)supp);
+				log_warn("control socket: %d clients already connected; refused one%s",
+				         CTL_SERVER_CLIENTS_MAX, more);
+			}
 			continue;
 		}
 		c->fd = fd;

@@ -289,7 +289,7 @@ json_t *ctl_view_counters(const struct tenant_counters *c)
 
 json_t *ctl_view_port(const struct ctl_port_info *p)
 {
-	json_t *o = json_object(), *drops = json_object();
+	json_t *o = json_object(), *drops = json_object(), *classified = json_object();
 	bool ok = true;
 
 	ctl_put(&ok, o, "name", json_string(p->name != NULL ? p->name : ""));
@@ -303,6 +303,11 @@ json_t *ctl_view_port(const struct ctl_port_info *p)
 	for (size_t i = 0; ok && i < p->n_drops; i++)
 		ctl_put(&ok, drops, p->drops[i].name, json_integer((json_int_t)p->drops[i].value));
 	ctl_put(&ok, o, "drops", drops);
+	for (size_t i = 0; ok && i < p->n_classified; i++)
+		ctl_put(&ok, classified, p->classified[i].name,
+		        json_integer((json_int_t)p->classified[i].value));
+	ctl_put(&ok, o, "classified", classified);
+	ctl_put(&ok, o, "relay_info_ignored", json_integer((json_int_t)p->relay_info_ignored));
 	return ctl_done(o, ok);
 }
 

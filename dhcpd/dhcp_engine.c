@@ -1,6 +1,7 @@
 #include "dhcp_engine.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,7 @@ struct load_ctx {
 	const struct pool_set *skip; /* addresses the running instance holds in memory */
 	size_t loaded;
 	size_t outside;
+	size_t declined;
 };
 
 static int load_lease(void *ctx, const struct lease_record *rec)
@@ -74,6 +76,24 @@ static int load_lease(void *ctx, const struct lease_record *rec)
 					  rec->hwaddr, rec->hwlen);
 	pool_assign(ps, rec->address, POOL_BOUND, client, (uint32_t)rec->end_time);
 	lc->loaded++;
+	return 0;
+}
+
+/*
+ * A declined address whose quarantine still runs (RFC 2131 4.3.3): out of service until
+ * the row's end_time, as the DECLINE left it. One outside the pools has nothing to keep.
+ */
+static int load_declined(void *ctx, const struct lease_record *rec)
+{
+	struct load_ctx *lc = ctx;
+	struct pool_set *ps = &lc->in->pools;
+
+	if (lc->skip && pool_slot(lc->skip, rec->address))
+		return 0;
+	if (!pool_slot(ps, rec->address))
+		return 0;
+	pool_assign(ps, rec->address, POOL_DECLINED, 0, (uint32_t)rec->end_time);
+	lc->declined++;
 	return 0;
 }
 
@@ -138,6 +158,8 @@ struct dhcp_instance *dhcp_instance_build(struct dhcp_engine *e, const struct te
 	prefault(&in->pools);
 	struct load_ctx lc = {.in = in, .skip = skip};
 	rc = lease_store_load_active(e->p.store, t->db_id, now, load_lease, &lc);
+	if (rc == 0)
+		rc = lease_store_load_declined(e->p.store, t->db_id, now, load_declined, &lc);
 	if (rc) {
 		pool_set_free(&in->pools);
 		free(in);
@@ -150,6 +172,10 @@ struct dhcp_instance *dhcp_instance_build(struct dhcp_engine *e, const struct te
 			 t->name, lc.outside);
 	log_info("tenant %s: %zu addresses in pools, %zu active leases loaded", t->name,
 		 in->pools.size, lc.loaded);
+	if (lc.declined)
+		log_info("tenant %s: %zu declined addresses stay out of service until their "
+			 "quarantine ends",
+			 t->name, lc.declined);
 	in->tenant = tenant_ref(t);
 	in->fq = (struct dhcp_fq){DHCP_FQ_NONE, DHCP_FQ_NONE, 0};
 	atomic_init(&in->pending_refs, 0);
@@ -180,6 +206,15 @@ struct dhcp_instance *dhcp_instance_of(const struct dhcp_engine *e, const struct
 		return NULL;
 	struct dhcp_instance *in = e->by_id[t->db_id];
 	return in && (in->tenant == t || in->prev_tenant == t) ? in : NULL;
+}
+
+bool dhcp_engine_enqueue_id(struct dhcp_engine *e, uint32_t tenant_id,
+			    const struct dhcp_path *path, const uint8_t *msg, size_t len, void *buf)
+{
+	const struct dhcp_instance *in = tenant_id < e->n_by_id ? e->by_id[tenant_id] : NULL;
+
+	/* The instance's own tenant version always finds it (dhcp_instance_of). */
+	return in && dhcp_engine_enqueue(e, in->tenant, path, msg, len, buf);
 }
 
 static struct dhcp_instance *instance_of(const struct dhcp_engine *e, const struct tenant *t)
@@ -329,11 +364,14 @@ static void complete_one(struct dhcp_engine *e, const struct lease_completion *c
 					    (uint32_t)now + in->tenant->offer_time);
 		}
 		uint64_t suppressed;
-		if (log_ratelimit_ok(&in->commit_log, now, 10, &suppressed))
-			log_err("tenant %s: lease commit failed (%s): no DHCPACK sent (%llu more "
-				"suppressed)",
-				in->tenant->name, strerror(-c->status),
-				(unsigned long long)suppressed);
+		if (log_ratelimit_ok(&in->commit_log, now, 10, &suppressed)) {
+			char more[48] = "";
+			if (suppressed)
+				snprintf(more, sizeof(more), " (%llu more suppressed)",
+					 (unsigned long long)suppressed);
+			log_err("tenant %s: lease commit failed (%s): no DHCPACK sent%s",
+				in->tenant->name, strerror(-c->status), more);
+		}
 	}
 	pd->in_use = false;
 	e->pending_free[e->n_pending_free++] = c->cookie;

@@ -123,6 +123,16 @@ bool dhcp_engine_enqueue(struct dhcp_engine *e, const struct tenant *t,
 			 const struct dhcp_path *path, const uint8_t *msg, size_t len, void *buf);
 
 /*
+ * As dhcp_engine_enqueue, for the tenant whose database id is @tenant_id: the message was
+ * classified on another lcore (the dataplane's hand-off to the tenant's owner), and the
+ * engine serves it with the instance it has for that id now, whatever registry snapshot
+ * the classifying lcore held. False also when the engine serves no such tenant (a reload
+ * removed it meanwhile; nothing is counted then).
+ */
+bool dhcp_engine_enqueue_id(struct dhcp_engine *e, uint32_t tenant_id,
+			    const struct dhcp_path *path, const uint8_t *msg, size_t len, void *buf);
+
+/*
  * Serves up to @budget queued messages, round-robin across tenants: one message of each
  * tenant with messages waiting per round. Returns the number served.
  */

@@ -24,6 +24,13 @@ struct dhcp_instance {
 	struct pool_set pools;
 	struct tenant_counters counters;
 	bool exhausted; /* logged once, until an address is found again */
+	/*
+	 * The "no free address" and "at max_leases" warnings, each logged at most once per
+	 * DHCP_STATE_LOG_INTERVAL_S: a tenant that hovers at its limit would otherwise log a
+	 * pair (warning, recovery) per address that turns over.
+	 */
+	struct log_ratelimit exhausted_log;
+	struct log_ratelimit cap_log;
 	int64_t last_full_sweep;
 	struct log_ratelimit commit_log;
 	struct log_ratelimit decline_log; /* protocol (issue 3): DECLINEs, logged at a limited rate */
@@ -155,6 +162,9 @@ void dhcp_admin_complete(struct dhcp_engine *e, uint32_t cookie, int status); /*
 int dhcp_reconcile_swap(struct dhcp_engine *e, void *plan, int64_t now);
 
 /* dhcp_limits.c: leases cap, token bucket, gauges. */
+
+/* The least time between two "no free address" (or "at max_leases") warnings of a tenant. */
+#define DHCP_STATE_LOG_INTERVAL_S 60
 
 /* Seconds between exact counts of a tenant's bindings (see dhcp_instance.active). */
 #define DHCP_ACTIVE_RECOUNT_S 10

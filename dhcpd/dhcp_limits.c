@@ -14,6 +14,7 @@
  * The cap is checked when an address is offered, so the REQUESTs of offers made just
  * below it may still commit.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "dhcp_instance.h"
@@ -85,11 +86,23 @@ bool dhcp_limits_lease_cap(struct dhcp_instance *in, uint64_t client, int64_t no
 	if (slot && (slot->state == POOL_BOUND || slot->state == POOL_PENDING))
 		return false;
 	in->counters.v[TC_DROP_LEASE_CAP]++;
-	if (!in->at_cap) {
+	/*
+	 * Once per episode, and at most once per DHCP_STATE_LOG_INTERVAL_S: a tenant that
+	 * hovers at its cap reaches it again each time a lease ends. Refusals while no warning
+	 * stands are counted by the rate limit and reported with the next warning; "below
+	 * again" follows only a warning that was logged.
+	 */
+	uint64_t refused;
+	if (!in->at_cap &&
+	    log_ratelimit_ok(&in->cap_log, now, DHCP_STATE_LOG_INTERVAL_S, &refused)) {
+		char more[64] = "";
+		if (refused)
+			snprintf(more, sizeof(more), " (%llu more refusals since the last report)",
+			         (unsigned long long)refused);
 		in->at_cap = true;
-		log_warn("tenant %s: at max_leases (%u active): new clients get no offer; further "
-		         "refusals are only counted",
-		         in->tenant->name, max);
+		log_warn("tenant %s: at max_leases (%u active): new clients get no offer%s; "
+		         "further refusals are only counted",
+		         in->tenant->name, max, more);
 	}
 	return true;
 }

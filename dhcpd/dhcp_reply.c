@@ -61,6 +61,37 @@ static void lease_timers(const struct tenant_subnet *sn, uint32_t lease, uint32_
 		*t1 = *t2 / 2;
 }
 
+/* RFC 6607 3.3: the VSS-Control sub-option of option 82 (empty). */
+#define DHCP_REPLY_RELAY_VSS_CONTROL 152
+
+/*
+ * The option 82 that goes back to the relay, written to @out (room for req->relay_len);
+ * returns its length. RFC 3046 2.2 asks for the whole option unchanged, with one exception
+ * (RFC 6607 3.3 and 8): a relay that sends VSS information (sub-option 151) adds the empty
+ * VSS-Control sub-option to learn whether the server understood it, and drops a reply that
+ * still carries it. This server understands VSS (a VPN that no tenant serves is never
+ * answered, see dataplane/dp_classify.c), so 152 never goes back. Every other sub-option,
+ * 151 included, does, so that the relay can check the VPN of the answer. Bytes that do not
+ * make a whole sub-option go back as they came.
+ */
+static size_t relay_echo(const struct dhcp_req *req, uint8_t *out)
+{
+	size_t pos = 0, n = 0;
+
+	while (req->relay_len - pos >= 2) {
+		size_t sl = 2u + req->relay[pos + 1];
+		if (req->relay_len - pos < sl)
+			break;
+		if (req->relay[pos] != DHCP_REPLY_RELAY_VSS_CONTROL) {
+			memcpy(out + n, req->relay + pos, sl);
+			n += sl;
+		}
+		pos += sl;
+	}
+	memcpy(out + n, req->relay + pos, req->relay_len - pos);
+	return n + (req->relay_len - pos);
+}
+
 /* The relayed request's reply goes back through the relay (not an INFORM's; see below). */
 static bool via_relay(const struct dhcp_req *req, const struct dhcp_answer *ans)
 {
@@ -209,10 +240,17 @@ int dhcp_reply_build(const struct dhcp_req *req, const struct dhcp_answer *ans, 
 	/* RFC 6842 3: a server MUST echo the client identifier in OFFER, ACK and NAK. */
 	if (req->client_id_len)
 		dhcp_writer_put(&w, DHCP_OPT_CLIENT_ID, req->client_id, req->client_id_len);
-	/* RFC 3046 2.2: option 82 goes back to the relay unchanged, as the last option. */
-	if (req->relay_len && via_relay(req, ans))
-		dhcp_writer_add(&w, DHCP_OPT_RELAY_AGENT, req->relay, req->relay_len,
-		                DHCP_WOPT_LAST);
+	/*
+	 * RFC 3046 2.2: option 82 goes back to the relay, as the last option (less 152, see
+	 * relay_echo). An option that held nothing else is left out: an empty option 82 is
+	 * not one a relay sent.
+	 */
+	if (req->relay_len && via_relay(req, ans)) {
+		uint8_t echo[sizeof(req->relay)];
+		size_t echo_len = relay_echo(req, echo);
+		if (echo_len)
+			dhcp_writer_add(&w, DHCP_OPT_RELAY_AGENT, echo, echo_len, DHCP_WOPT_LAST);
+	}
 
 	int len = dhcp_writer_finish(&w);
 	if (dropped)

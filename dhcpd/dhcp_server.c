@@ -6,6 +6,7 @@
  */
 #include "dhcp_server.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const struct tenant_subnet *dhcp_server_link(const struct tenant *t, const struct dhcp_req *req)
@@ -219,14 +220,27 @@ void dhcp_server_discover(struct dhcp_engine *e, struct dhcp_instance *in, int64
 		return;
 	const struct tenant_reservation *res = dhcp_server_reservation(in, &e->req, link);
 	uint32_t addr = choose_offer(e, in, link, res, now);
+	/*
+	 * The warning is logged once per episode, and at most once per
+	 * DHCP_STATE_LOG_INTERVAL_S: a tenant whose pools hover at full runs out again each
+	 * time an address turns over. Misses while no warning stands are counted by the rate
+	 * limit and reported with the next warning; the recovery is logged only after a
+	 * warning, so that the two always pair up.
+	 */
+	uint64_t missed;
 	if (addr == 0) {
 		in->counters.v[TC_DROP_POOL_EXHAUSTED]++;
-		if (!in->exhausted) {
+		if (!in->exhausted &&
+		    log_ratelimit_ok(&in->exhausted_log, now, DHCP_STATE_LOG_INTERVAL_S, &missed)) {
+			char more[64] = "";
+			if (missed)
+				snprintf(more, sizeof(more), " (%llu more since the last report)",
+				         (unsigned long long)missed);
 			in->exhausted = true;
 			log_warn(
-			    "tenant %s: no free address for a DHCPDISCOVER (%zu of %zu in use); "
+			    "tenant %s: no free address for a DHCPDISCOVER%s (%zu of %zu in use); "
 			    "further misses are only counted",
-			    t->name, in->pools.used, in->pools.size);
+			    t->name, more, in->pools.used, in->pools.size);
 		}
 		return;
 	}

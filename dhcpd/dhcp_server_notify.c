@@ -6,6 +6,7 @@
 #include "dhcp_server.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 
 /* A lease change that only moves the row's state (RELEASE, DECLINE). */
 static void submit_state(struct dhcp_engine *e, struct dhcp_instance *in, enum lease_op op,
@@ -62,11 +63,14 @@ void dhcp_server_decline(struct dhcp_engine *e, struct dhcp_instance *in, int64_
 	uint64_t suppressed;
 	if (log_ratelimit_ok(&in->decline_log, now, 10, &suppressed)) {
 		struct in_addr a = {htonl(addr)};
-		char text[INET_ADDRSTRLEN];
+		char text[INET_ADDRSTRLEN], more[64] = "";
 		inet_ntop(AF_INET, &a, text, sizeof(text));
+		if (suppressed)
+			snprintf(more, sizeof(more), " (%llu more declines suppressed)",
+			         (unsigned long long)suppressed);
 		log_warn("tenant %s: %s was declined by its client (another host uses it?); not "
-		         "offered for %u s (%llu more declines suppressed)",
-		         t->name, text, quarantine, (unsigned long long)suppressed);
+		         "offered for %u s%s",
+		         t->name, text, quarantine, more);
 	}
 }
 
@@ -75,10 +79,18 @@ void dhcp_server_release(struct dhcp_engine *e, struct dhcp_instance *in, int64_
 	const struct dhcp_req *req = &e->req;
 	struct pool_slot *slot = pool_slot(&in->pools, req->ciaddr);
 
-	/* RFC 2131 4.3.4: only the lease's own client releases it, named by ciaddr. */
-	if (!slot || slot->state != POOL_BOUND || slot->client != req->client ||
-	    other_server(req)) {
+	/* Table 5: option 54 names the server the RELEASE is for. */
+	if (other_server(req)) {
 		in->counters.v[TC_DROP_NOT_FOR_US]++;
+		return;
+	}
+	/*
+	 * RFC 2131 4.3.4: only the lease's own client releases it, named by ciaddr. Anyone
+	 * else's RELEASE (a forgery, or a confused client) is counted apart, so that an
+	 * operator can see someone trying to free other clients' addresses.
+	 */
+	if (!slot || slot->state != POOL_BOUND || slot->client != req->client) {
+		in->counters.v[TC_DROP_RELEASE_NOT_HOLDER]++;
 		return;
 	}
 	pool_release(&in->pools, req->ciaddr);

@@ -141,6 +141,10 @@ static void metrics_ports(FILE *out, const struct ctl_port_info *p, size_t n)
 	     offsetof(struct ctl_port_info, arp_replies)},
 	    {"port_icmp_replies_total", "ICMP echo replies sent.",
 	     offsetof(struct ctl_port_info, icmp_replies)},
+	    {"port_relay_info_ignored_total",
+	     "DHCP requests whose relay information (giaddr, option 82, option 221) came off a "
+	     "relay link and was ignored.",
+	     offsetof(struct ctl_port_info, relay_info_ignored)},
 	};
 
 	for (size_t k = 0; k < sizeof(counters) / sizeof(counters[0]); k++) {
@@ -160,6 +164,14 @@ static void metrics_ports(FILE *out, const struct ctl_port_info *p, size_t n)
 			metrics_sample(out, "port_dropped_frames_total", "port", p[i].name,
 			               "reason", p[i].drops[d].name,
 			               (unsigned long long)p[i].drops[d].value);
+	}
+	metrics_head(out, "port_classified_frames_total", "counter",
+	             "DHCP frames given a tenant, by the kind of key that chose it.");
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < p[i].n_classified; k++)
+			metrics_sample(out, "port_classified_frames_total", "port", p[i].name,
+			               "key", p[i].classified[k].name,
+			               (unsigned long long)p[i].classified[k].value);
 	}
 }
 

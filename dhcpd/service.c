@@ -19,11 +19,15 @@ void service_tenant_counters(const struct service *svc, const struct tenant *t,
 			     struct tenant_counters *out)
 {
 	memset(out, 0, sizeof(*out));
-	const struct tenant_counters *c = dhcp_engine_counters(svc->engine, t);
-	if (!c)
-		return;
-	for (size_t i = 0; i < TC__COUNT; i++)
-		out->v[i] += c->v[i];
+	/* Its owner serves it; a change in the lcore count would move it, so ask them all. */
+	for (unsigned l = 0; svc->dp && l < dp_n_lcores(svc->dp); l++) {
+		const struct dhcp_engine *e = dp_engine(svc->dp, l);
+		const struct tenant_counters *c = e ? dhcp_engine_counters(e, t) : NULL;
+		if (!c)
+			continue;
+		for (size_t i = 0; i < TC__COUNT; i++)
+			out->v[i] += c->v[i];
+	}
 }
 
 static void on_signal(void *ctx, int signo)
@@ -81,7 +85,8 @@ static int open_store(struct service *s)
 		.batch_max = svc->lease_db.batch_max,
 		.batch_usec = svc->lease_db.batch_usec,
 		.queue_size = svc->lease_db.queue_size,
-		.n_owners = 1,
+		/* One completion queue per lcore: each engine is the owner of its index. */
+		.n_owners = (uint16_t)dp_n_lcores(s->dp),
 	};
 	s->store = lease_store_open(&lp, err, sizeof(err));
 	if (!s->store) {
@@ -150,31 +155,86 @@ static int start_dataplane(struct service *s)
 	return 0;
 }
 
-static int start_engine(struct service *s)
+/*
+ * One engine per lcore (owner index = lcore index), each serving the tenants its lcore
+ * owns (dp_tenant_owner). s->engine is lcore 0's.
+ */
+static int start_engines(struct service *s)
 {
-	struct dhcp_engine_params ep = {
-		.owner = 0,
-		.store = s->store,
-		.max_pending = SERVICE_MAX_PENDING,
-	};
-	dp_engine_params(s->dp, &ep);
-	s->engine = dhcp_engine_create(&ep);
-	if (!s->engine) {
-		log_err("cannot create the DHCP engine: %s", strerror(errno));
-		return -1;
+	unsigned n = dp_n_lcores(s->dp);
+
+	for (unsigned l = 0; l < n; l++) {
+		struct dhcp_engine_params ep = {
+			.store = s->store,
+			.max_pending = SERVICE_MAX_PENDING,
+		};
+		dp_engine_params(s->dp, l, &ep);
+		struct dhcp_engine *e = dhcp_engine_create(&ep);
+		if (!e) {
+			log_err("cannot create the DHCP engine of lcore %u: %s", l, strerror(errno));
+			return -1;
+		}
+		dp_set_engine(s->dp, l, e);
 	}
+	s->engine = dp_engine(s->dp, 0);
 	/* The control thread is not running yet: this thread may read the registry. */
 	const struct tenant_registry *reg = tenant_registry_current();
 	int64_t now = time(NULL);
 	for (size_t i = 0; i < reg->n_tenants; i++) {
-		int rc = dhcp_engine_add_tenant(s->engine, reg->tenants[i], now);
+		const struct tenant *t = reg->tenants[i];
+		int rc = dhcp_engine_add_tenant(dp_tenant_engine(s->dp, t->db_id), t, now);
 		if (rc) {
-			log_err("tenant %s: cannot start: %s", reg->tenants[i]->name, strerror(-rc));
+			log_err("tenant %s: cannot start: %s", t->name, strerror(-rc));
 			return -1;
 		}
+		if (n > 1)
+			log_debug("tenant %s: served by lcore %u", t->name,
+				  dp_tenant_owner(t->db_id, n));
 	}
-	dp_set_engine(s->dp, s->engine);
 	return 0;
+}
+
+/* The engines, when the dataplane is gone or never came: freed in lcore order. */
+static void destroy_engines(struct service *s)
+{
+	for (unsigned l = 0; s->dp && l < dp_n_lcores(s->dp); l++) {
+		dhcp_engine_destroy(dp_engine(s->dp, l));
+		dp_set_engine(s->dp, l, NULL);
+	}
+	s->engine = NULL;
+}
+
+/*
+ * Per lcore: where its cycles went, per DHCP frame received, and the hand-offs. The same
+ * numbers as `mtdhcpctl stats` would show, kept in the log of a stopped daemon (the
+ * engine-limit benchmark reads them there).
+ */
+static void log_lcores(const struct service *s)
+{
+	for (unsigned l = 0; l < dp_n_lcores(s->dp); l++) {
+		struct dp_lcore_stats ls;
+		char line[512];
+		size_t len = 0;
+
+		dp_lcore_stats(s->dp, l, &ls);
+		uint64_t frames = ls.items[DP_STAGE_RX] + ls.handoff_in;
+		for (int k = 0; k < DP_STAGE__COUNT && len < sizeof(line); k++) {
+			int w = snprintf(line + len, sizeof(line) - len, " %s=%llu/%llu",
+					 dp_stage_name((enum dp_stage)k),
+					 (unsigned long long)ls.cycles[k],
+					 (unsigned long long)ls.items[k]);
+			if (w < 0)
+				break;
+			len += (size_t)w;
+		}
+		log_info("lcore %u (index %u): frames %llu, busy %llu cycles in %llu loops, tsc_hz "
+			 "%llu, handoff out %llu in %llu full %llu; cycles/items:%s",
+			 ls.lcore_id, l, (unsigned long long)frames,
+			 (unsigned long long)ls.busy_cycles, (unsigned long long)ls.busy_loops,
+			 (unsigned long long)ls.tsc_hz, (unsigned long long)ls.handoff_out,
+			 (unsigned long long)ls.handoff_in, (unsigned long long)ls.handoff_full,
+			 line);
+	}
 }
 
 /* One line per port and per tenant with traffic, so that a stopped daemon leaves a record. */
@@ -183,14 +243,17 @@ static void log_counters(const struct service *s)
 	for (size_t i = 0; i < s->conf->service.n_ports; i++) {
 		struct dp_port_stats ps;
 		dp_port_stats(s->dp, i, &ps);
+		/* Every reason the classifier gives no tenant counts as "no tenant" here. */
+		uint64_t no_tenant = ps.drop_no_tenant + ps.drop_unknown_vpn +
+				     ps.drop_untrusted_relay + ps.drop_bad_relay_info;
 		uint64_t dropped = ps.drop_multiseg + ps.drop_other_mac + ps.drop_not_ours +
-				   ps.drop_no_tenant + ps.drop_no_mbuf;
+				   no_tenant + ps.drop_no_mbuf;
 		for (size_t k = 0; k < sizeof(ps.drop_kind) / sizeof(ps.drop_kind[0]); k++)
 			dropped += ps.drop_kind[k];
 		log_info("port %s: rx %llu tx %llu dropped %llu (no tenant %llu) arp %llu icmp %llu",
 			 s->conf->service.ports[i].name, (unsigned long long)ps.rx,
 			 (unsigned long long)ps.tx, (unsigned long long)dropped,
-			 (unsigned long long)ps.drop_no_tenant, (unsigned long long)ps.arp_replies,
+			 (unsigned long long)no_tenant, (unsigned long long)ps.arp_replies,
 			 (unsigned long long)ps.icmp_replies);
 	}
 	/* Every counter that moved, by its stable name: one line per tenant. */
@@ -232,8 +295,16 @@ int service_run(const char *conf_file, struct conf *conf)
 		log_err("cannot seed the client hash: %s", strerror(-rc));
 		goto out;
 	}
-	if (open_store(&s) || publish_tenants(&s) || start_dataplane(&s) || start_engine(&s))
+	/* The EAL first: the lease store needs one completion queue per lcore. */
+	if (start_dataplane(&s) || open_store(&s) || publish_tenants(&s) || start_engines(&s))
 		goto out;
+	/*
+	 * The lease writer and the control thread inherit this thread's CPUs: the ones no
+	 * lcore polls on, so that a busy lcore does not starve them (and they it).
+	 */
+	rc = dp_affinity_service(s.dp);
+	if (rc)
+		log_warn("cannot move the service threads off the lcores' CPUs: %s", strerror(-rc));
 	rc = lease_store_start(s.store);
 	if (rc) {
 		log_err("cannot start the lease writer: %s", strerror(-rc));
@@ -254,10 +325,15 @@ int service_run(const char *conf_file, struct conf *conf)
 		log_err("cannot start the control thread: %s", strerror(-rc));
 		goto out;
 	}
+	rc = dp_affinity_lcore(s.dp);
+	if (rc) {
+		log_err("cannot put the main thread back on its lcore: %s", strerror(-rc));
+		goto out;
+	}
 
-	log_info("ready: %zu tenants, %zu ports, lease database %s",
+	log_info("ready: %zu tenants, %zu ports, %u lcores, lease database %s",
 		 tenant_registry_current()->n_tenants, s.conf->service.n_ports,
-		 s.conf->service.lease_db.path);
+		 dp_n_lcores(s.dp), s.conf->service.lease_db.path);
 	urcu_qsbr_register_thread();
 	dp_run(s.dp);
 	urcu_qsbr_unregister_thread();
@@ -267,9 +343,11 @@ out:
 	service_ctl_stop(ctl);
 	/* The writer commits what is queued before it stops: no acknowledged lease is lost. */
 	lease_store_close(s.store);
-	if (s.engine)
+	if (s.engine) {
 		log_counters(&s);
-	dhcp_engine_destroy(s.engine);
+		log_lcores(&s);
+	}
+	destroy_engines(&s);
 	dp_destroy(s.dp);
 	tenant_registry_shutdown();
 	conf_free(s.conf);

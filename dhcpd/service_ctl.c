@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "dataplane/dp_classify.h"
 #include "dataplane/dp_frame.h"
 #include "dhcpd/ctl_commands.h"
 #include "dhcpd/ctl_server.h"
@@ -62,8 +63,13 @@ static void sc_port(void *ctx, size_t i, struct ctl_port_info *out)
 	out->icmp_replies = ps.icmp_replies;
 
 	const struct ctl_counter fixed[] = {
-	    {"multiseg", ps.drop_multiseg}, {"other_mac", ps.drop_other_mac},
-	    {"not_ours", ps.drop_not_ours}, {"no_tenant", ps.drop_no_tenant},
+	    {"multiseg", ps.drop_multiseg},
+	    {"other_mac", ps.drop_other_mac},
+	    {"not_ours", ps.drop_not_ours},
+	    {"no_tenant", ps.drop_no_tenant},
+	    {"unknown_vpn", ps.drop_unknown_vpn},
+	    {"untrusted_relay", ps.drop_untrusted_relay},
+	    {"bad_relay_info", ps.drop_bad_relay_info},
 	    {"no_mbuf", ps.drop_no_mbuf},
 	};
 
@@ -76,6 +82,15 @@ static void sc_port(void *ctx, size_t i, struct ctl_port_info *out)
 			break;
 		out->drops[out->n_drops++] = (struct ctl_counter){
 		    dp_frame_kind_name((enum dp_frame_kind)k), ps.drop_kind[k]};
+	}
+	/* The classifier's keys; "none" is no key (the frame got no tenant). */
+	out->relay_info_ignored = ps.relay_info_ignored;
+	for (int k = DP_CLASS_NONE + 1; k < DP_CLASS__COUNT && out->n_classified < CTL_PORT_DROPS_MAX;
+	     k++) {
+		if ((size_t)k >= sizeof(ps.classified) / sizeof(ps.classified[0]))
+			break;
+		out->classified[out->n_classified++] = (struct ctl_counter){
+		    dp_class_key_name((enum dp_class_key)k), ps.classified[k]};
 	}
 }
 
@@ -97,7 +112,7 @@ static void sc_pool_use(void *ctx, const struct tenant *t, struct ctl_pool_use *
 	struct dhcp_tenant_usage u;
 
 	memset(out, 0, sizeof(*out));
-	if (!dhcp_engine_usage(sc->s->engine, t, &u)) {
+	if (!dhcp_engine_usage(dp_tenant_engine(sc->s->dp, t->db_id), t, &u)) {
 		out->size = ctl_tenant_pool_size(t);
 		return;
 	}
@@ -125,7 +140,9 @@ static int sc_release(void *ctx, const struct tenant *t, uint32_t address)
 	    .address = address,
 	};
 
-	return dhcp_engine_admin(sc->s->engine, &req, SERVICE_CTL_RELEASE_TIMEOUT_MS);
+	/* The lcore that owns the tenant holds its addresses. */
+	return dhcp_engine_admin(dp_tenant_engine(sc->s->dp, t->db_id), &req,
+	                         SERVICE_CTL_RELEASE_TIMEOUT_MS);
 }
 
 /* Collects a reload's problems as [{"file", "line", "setting", "message"}]. */

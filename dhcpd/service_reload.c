@@ -425,10 +425,20 @@ int service_reload(struct service *s, conf_report_fn report, void *ctx,
 		return ret;
 	}
 
-	/* Build everything before anything changes: a failure here leaves all as it was. */
-	struct dhcp_engine_plan *plan = dhcp_engine_plan_new(s->engine);
-	ret = plan ? 0 : -ENOMEM;
+	/*
+	 * Build everything before anything changes: a failure here leaves all as it was. One
+	 * plan per lcore's engine, holding the tenants that lcore owns (dp_tenant_owner).
+	 */
+	unsigned n_lcores = dp_n_lcores(s->dp);
+	struct dhcp_engine_plan *plans[DP_MAX_LCORES] = {0};
+	ret = 0;
+	for (unsigned l = 0; l < n_lcores && !ret; l++) {
+		plans[l] = dhcp_engine_plan_new(dp_engine(s->dp, l));
+		if (!plans[l])
+			ret = -ENOMEM;
+	}
 	for (size_t i = 0; i < rs.n && !ret; i++) {
+		struct dhcp_engine_plan *plan = plans[dp_tenant_owner(rs.tenants[i]->db_id, n_lcores)];
 		ret = rs.fresh[i] ? dhcp_engine_plan_add(plan, rs.tenants[i], now)
 		                  : dhcp_engine_plan_keep(plan, rs.tenants[i]);
 		if (ret)
@@ -454,15 +464,25 @@ int service_reload(struct service *s, conf_report_fn report, void *ctx,
 	struct reload_gone *gone = ret ? NULL : removed_list(cur, reg, &n_gone);
 	if (!ret && !gone)
 		ret = -ENOMEM;
-	if (!ret) {
-		/* The lcore gets the instances first, then the registry names the tenants. */
-		ret = dhcp_engine_plan_apply(s->engine, plan, RELOAD_SWAP_TIMEOUT_MS);
-		plan = NULL;
-		if (ret)
+	/* The lcores get the instances first, then the registry names the tenants. */
+	for (unsigned l = 0; l < n_lcores && !ret; l++) {
+		ret = dhcp_engine_plan_apply(dp_engine(s->dp, l), plans[l], RELOAD_SWAP_TIMEOUT_MS);
+		plans[l] = NULL;
+		if (ret && l == 0)
 			log_err("reload: the dataplane did not take the new tenants: %s",
 			        strerror(-ret));
+		else if (ret)
+			/*
+			 * The lcores before it serve the new versions of their tenants (a packet
+			 * classified with the running registry reaches them too); this one and
+			 * the rest keep the old. The next reload that succeeds sets all right.
+			 */
+			log_err("reload: lcore index %u did not take its new tenants (%s); lcores "
+			        "0 to %u did: their tenants' new settings apply, the registry stays",
+			        l, strerror(-ret), l - 1);
 	}
-	dhcp_engine_plan_free(plan);
+	for (unsigned l = 0; l < n_lcores; l++)
+		dhcp_engine_plan_free(plans[l]);
 	set_free(&rs);
 	if (ret) {
 		tenant_registry_free(reg);
@@ -497,7 +517,8 @@ int service_reload(struct service *s, conf_report_fn report, void *ctx,
 
 void service_reload_tick(struct service *s, int64_t now)
 {
-	dhcp_engine_reap(s->engine);
+	for (unsigned l = 0; l < dp_n_lcores(s->dp); l++)
+		dhcp_engine_reap(dp_engine(s->dp, l));
 	uint32_t days = s->conf->service.lease_db.removed_tenant_retention;
 	if (days == 0 || now - s->last_purge < RELOAD_PURGE_INTERVAL_S)
 		return;

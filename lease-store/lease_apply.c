@@ -20,6 +20,8 @@
 #include "lease-store/lease_sql.h"
 #include "lease-store/lease_store_impl.h"
 
+_Static_assert(LEASE_STATE_DECLINED == 4, "row_get spells the declined state out");
+
 int lease_apply_prepare(struct lease_store *s, char *err, size_t errlen)
 {
 	static const struct {

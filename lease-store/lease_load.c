@@ -1,7 +1,8 @@
 /*
  * The startup load: the active leases of a tenant, handed to the engine that fills its
- * pools with them, and the outside_pools flags of the leases it could not place. Control
- * thread, on the control connection.
+ * pools with them, and the outside_pools flags of the leases it could not place; then the
+ * declined addresses whose quarantine is still running. Control thread, on the control
+ * connection.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -74,6 +75,29 @@ static int lease_store_flag_outside(struct lease_store *s, uint32_t tenant_id,
 	return lease_sql_errno(rc);
 }
 
+/* The rows of tenant @tenant_id in @state that end after @now, in address order. */
+static int lease_load_select(struct lease_store *s, uint32_t tenant_id, enum lease_state state,
+                             int64_t now, sqlite3_stmt **st)
+{
+	int rc = sqlite3_prepare_v2(s->cdb,
+	                            "SELECT " LEASE_ROW_COLUMNS ", outside_pools FROM leases"
+	                            " WHERE tenant_id = ?1 AND state = ?2 AND end_time > ?3"
+	                            " ORDER BY address",
+	                            -1, st, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(*st, 1, tenant_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(*st, 2, state);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(*st, 3, now);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(*st);
+		*st = NULL;
+	}
+	return lease_sql_errno(rc);
+}
+
 int lease_store_load_active(struct lease_store *s, uint32_t tenant_id, int64_t now,
                             int (*fn)(void *ctx, const struct lease_record *rec), void *ctx)
 {
@@ -84,21 +108,9 @@ int lease_store_load_active(struct lease_store *s, uint32_t tenant_id, int64_t n
 
 	if (s == NULL || fn == NULL)
 		return -EINVAL;
-	rc = sqlite3_prepare_v2(s->cdb,
-	                        "SELECT " LEASE_ROW_COLUMNS ", outside_pools FROM leases"
-	                        " WHERE tenant_id = ?1 AND state = ?2 AND end_time > ?3"
-	                        " ORDER BY address",
-	                        -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 1, tenant_id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 2, LEASE_STATE_ACTIVE);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 3, now);
-	if (rc != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return lease_sql_errno(rc);
-	}
+	rc = lease_load_select(s, tenant_id, LEASE_STATE_ACTIVE, now, &st);
+	if (rc != 0)
+		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ret = lease_row_read(st, 0, &rec);
 		if (ret != 0)
@@ -116,5 +128,35 @@ int lease_store_load_active(struct lease_store *s, uint32_t tenant_id, int64_t n
 	if (ret == 0)
 		ret = lease_store_flag_outside(s, tenant_id, &outside);
 	free(outside.addr);
+	return ret;
+}
+
+int lease_store_load_declined(struct lease_store *s, uint32_t tenant_id, int64_t now,
+                              int (*fn)(void *ctx, const struct lease_record *rec), void *ctx)
+{
+	struct lease_record rec;
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0;
+
+	if (s == NULL || fn == NULL)
+		return -EINVAL;
+	/*
+	 * RFC 2131 4.3.3: a declined address is out of service until its row's end_time (the
+	 * DECLINE set it to the end of the quarantine). Without this, a restart would hand
+	 * the address that another host uses straight back out.
+	 */
+	rc = lease_load_select(s, tenant_id, LEASE_STATE_DECLINED, now, &st);
+	if (rc != 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = lease_row_read(st, 0, &rec);
+		if (ret == 0)
+			ret = fn(ctx, &rec);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = lease_sql_errno(rc);
+	sqlite3_finalize(st);
 	return ret;
 }

@@ -16,10 +16,10 @@
  * COMMIT: it costs the batch the chunk's own work and no extra disk sync, and a chunk that
  * fails is rolled back alone while the batch commits. When the queue is empty, the writer
  * runs maintenance in transactions of its own, chunk after chunk, up to
- * LEASE_STORE_EXPIRE_MAX expiries and LEASE_STORE_PRUNE_MAX deletions, stopping early as
- * soon as a change is waiting. Whenever a chunk found as much as it may take, more is
- * probably waiting and the next chunk is due soon (LEASE_MAINT_BUSY_GAP_MS after one that
- * rode in a batch, at once when the queue is empty); otherwise an interval later. A
+ * LEASE_STORE_EXPIRE_MAX expiries and LEASE_STORE_PRUNE_MAX deletions, stopping early
+ * when a change is waiting (after LEASE_MAINT_TXN_BUDGET_US). Whenever a chunk found as much as it
+ * may take, more is probably waiting and the next chunk is due soon (LEASE_MAINT_BUSY_GAP_MS after
+ * one that rode in a batch, at once when the queue is empty); otherwise an interval later. A
  * failure is logged at a limited rate and retried an interval later.
  */
 #include <errno.h>

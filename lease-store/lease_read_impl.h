@@ -1,9 +1,6 @@
 /*
  * Private to lease-store: a reader's state, shared by lease_read.c (opening, listing,
  * history) and lease_query.c (filtered listings, one lease, counts).
- *
- * lease_read.c still defines the same struct itself; it is to include this header instead
- * (the two definitions are identical, so the program is correct meanwhile).
  */
 #ifndef MTDHCP_LEASE_STORE_LEASE_READ_IMPL_H
 #define MTDHCP_LEASE_STORE_LEASE_READ_IMPL_H

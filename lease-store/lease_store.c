@@ -142,6 +142,7 @@ static int lease_store_writer_tune(struct lease_store *s, char *err, size_t errl
 
 static void lease_store_free(struct lease_store *s)
 {
+	lease_ckpt_close(s);
 	if (s->wdb != NULL)
 		lease_writer_finalize(s);
 	/* Closing the last connection checkpoints the WAL into the main file. */
@@ -257,6 +258,8 @@ struct lease_store *lease_store_open(const struct lease_store_params *params, ch
 		    lease_schema_configure(s->cdb, s->path, params->synchronous_full, err, errlen);
 	if (ret == 0)
 		ret = lease_writer_prepare(s, err, errlen);
+	if (ret == 0)
+		ret = lease_ckpt_open(s, err, errlen);
 	if (ret != 0)
 		goto fail;
 	ret = lease_store_alloc_queues(s, capacity);
@@ -346,6 +349,10 @@ int lease_store_start(struct lease_store *s)
 
 	if (s == NULL || s->started)
 		return -EINVAL;
+	/* The checkpointer first: the writer's WAL hook relies on it once it runs. */
+	ret = lease_ckpt_start(s);
+	if (ret != 0)
+		return ret;
 	/* Signals are the main thread's business: the writer inherits a full mask. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -422,6 +429,7 @@ void lease_store_get_stats(const struct lease_store *s, struct lease_store_stats
 	out->pruned = atomic_load_explicit(&s->pruned, memory_order_relaxed);
 	out->maint_runs = atomic_load_explicit(&s->maint_runs, memory_order_relaxed);
 	out->maint_failed = atomic_load_explicit(&s->maint_failed, memory_order_relaxed);
+	out->checkpoints = atomic_load_explicit(&s->checkpoints, memory_order_relaxed);
 }
 
 void lease_store_close(struct lease_store *s)

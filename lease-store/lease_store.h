@@ -75,9 +75,10 @@ struct lease_store_params {
 	/*
 	 * How often the writer looks for active leases whose end time has passed (they ran
 	 * out while the daemon was down, or their EXPIRE change was lost) and for events to
-	 * prune. Each look is one small transaction of at most LEASE_STORE_EXPIRE_MAX
-	 * expiries and LEASE_STORE_PRUNE_MAX deletions, so it never holds commits up for
-	 * long; while more remain, the next look follows the next batch of changes.
+	 * prune. The work is done in small chunks that ride in batches of changes, or in
+	 * transactions of their own (at most LEASE_STORE_EXPIRE_MAX expiries and
+	 * LEASE_STORE_PRUNE_MAX deletions) when nothing is queued, so it never holds
+	 * commits up for long; while more remain, the next chunk follows soon.
 	 */
 	uint32_t maint_interval_ms;
 };
@@ -94,8 +95,9 @@ struct lease_store_stats {
 	uint64_t events;       /* events recorded with the committed changes and expiries */
 	uint64_t expired;      /* active leases the writer's own sweep found ended */
 	uint64_t pruned;       /* events deleted after their retention */
-	uint64_t maint_runs;   /* committed maintenance transactions */
-	uint64_t maint_failed; /* failed maintenance transactions (retried later) */
+	uint64_t maint_runs;   /* committed transactions that carried maintenance */
+	uint64_t maint_failed; /* maintenance chunks or transactions that failed (retried) */
+	uint64_t checkpoints;  /* WAL checkpoints done by the checkpointer thread */
 };
 
 struct lease_store;
@@ -130,6 +132,15 @@ int lease_store_tenant_id(struct lease_store *store, const char *name, uint32_t 
  */
 int lease_store_load_active(struct lease_store *store, uint32_t tenant_id, int64_t now,
 			    int (*fn)(void *ctx, const struct lease_record *rec), void *ctx);
+
+/*
+ * Calls @fn for every declined address of tenant @tenant_id whose quarantine (the row's
+ * end_time, RFC 2131 4.3.3) runs past @now, in address order, so that a restart keeps it
+ * out of service. @fn returns 0 to go on, anything else to stop. Control thread, as
+ * lease_store_load_active. Returns 0, the value that stopped @fn, or -errno.
+ */
+int lease_store_load_declined(struct lease_store *store, uint32_t tenant_id, int64_t now,
+			      int (*fn)(void *ctx, const struct lease_record *rec), void *ctx);
 
 /* Starts the writer thread. 0 or -errno. */
 int lease_store_start(struct lease_store *store);

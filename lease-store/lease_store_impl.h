@@ -18,11 +18,13 @@
 #include "lease-store/lease_store.h"
 
 /*
- * How long the writer's connection waits for a lock held by someone else. Short, so that
- * a stuck foreign writer costs one batch a few tens of milliseconds, not the service: the
- * batch fails, its requests are not acknowledged and the next batch tries again.
+ * How long the writer's connection waits for a lock held by someone else. Long enough to
+ * outlast the control thread's own short transactions (tenant ids, startup flags) even
+ * when a loaded disk makes their sync slow; short enough that a stuck foreign writer costs
+ * one batch a fraction of a second, not the service: the batch fails, its requests are
+ * not acknowledged, and the next batch tries again. Clients retransmit after seconds.
  */
-#define LEASE_STORE_WRITER_BUSY_MS 50
+#define LEASE_STORE_WRITER_BUSY_MS 250
 /* The control thread may wait longer: it only names tenants and loads leases. */
 #define LEASE_STORE_CONTROL_BUSY_MS 2000
 /*
@@ -102,6 +104,7 @@ struct lease_store {
 	atomic_uint_least64_t pruned;
 	atomic_uint_least64_t maint_runs;
 	atomic_uint_least64_t maint_failed;
+	atomic_uint_least64_t checkpoints;
 
 	/* Configuration and resources, set at open. */
 	char *path;
@@ -115,6 +118,16 @@ struct lease_store {
 	struct lease_writer_stmts ws;
 	pthread_t thread;
 	bool started;
+
+	/* The checkpointer (lease_ckpt.c): its connection, thread and wake-up. */
+	sqlite3 *kdb;
+	pthread_t ckpt_thread;
+	pthread_mutex_t ckpt_lock;
+	pthread_cond_t ckpt_cond;
+	bool ckpt_wanted;  /* under ckpt_lock */
+	bool ckpt_stop;    /* under ckpt_lock */
+	bool ckpt_started; /* set before the writer starts, cleared after it stopped */
+	bool ckpt_inited;
 
 	/* The writer's own state. */
 	struct lease_change *batch;    /* batch_max changes */
@@ -133,6 +146,18 @@ struct lease_store {
 	uint64_t maint_pend_pruned;
 	struct lease_maint_key maint_keys[LEASE_MAINT_CHUNK_EXPIRE];
 };
+
+/*
+ * Opens the checkpointer's connection and takes the writer's checkpoints over (its WAL
+ * hook). Control thread, at open, once store->wdb is ready. 0 or -errno.
+ */
+int lease_ckpt_open(struct lease_store *store, char *err, size_t errlen);
+
+/* Starts the checkpointer thread; before the writer starts. 0 or -errno. */
+int lease_ckpt_start(struct lease_store *store);
+
+/* Stops the thread (once the writer has stopped) and closes its connection. */
+void lease_ckpt_close(struct lease_store *store);
 
 /* Prepares the writer's statements on store->wdb. 0 or -errno with a message in @err. */
 int lease_writer_prepare(struct lease_store *store, char *err, size_t errlen);

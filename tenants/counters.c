@@ -43,6 +43,7 @@ static const char *const tenant_counter_names[TC__COUNT] = {
     [TC_DROP_LEASE_CAP] = "drop_lease_cap",
     [TC_DROP_QUEUE_OVERFLOW] = "drop_queue_overflow",
     [TC_ADMIN_RELEASED] = "admin_released",
+    [TC_DROP_RELEASE_NOT_HOLDER] = "drop_release_not_holder",
     [TC_LEASES_ACTIVE] = "leases_active",
     [TC_POOL_USED] = "pool_used",
     [TC_POOL_SIZE] = "pool_size",

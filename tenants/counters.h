@@ -18,7 +18,7 @@ enum tenant_counter {
 	TC_TX_ACK,
 	TC_TX_NAK,
 	TC_DROP_MALFORMED,     /* a DHCP message that does not parse */
-	TC_DROP_NOT_FOR_US,    /* a REQUEST for another server, a RELEASE of another's lease */
+	TC_DROP_NOT_FOR_US,    /* a REQUEST, RELEASE or DECLINE naming another server */
 	TC_DROP_POOL_EXHAUSTED,
 	TC_DROP_QUEUE_FULL,    /* the lease writer's queue was full: no ACK without a row */
 	TC_DROP_COMMIT_FAILED, /* the lease change did not commit: no ACK */
@@ -47,6 +47,8 @@ enum tenant_counter {
 	TC_DROP_LEASE_CAP,      /* a DISCOVER from a new client at the tenant's max_leases */
 	TC_DROP_QUEUE_OVERFLOW, /* the tenant's fair queue on its lcore was full */
 	TC_ADMIN_RELEASED,      /* leases released by the operator (mtdhcpctl release) */
+	/* Hostile input (issue 8). */
+	TC_DROP_RELEASE_NOT_HOLDER, /* a RELEASE of an address the client does not hold */
 	/* Gauges, not counters: values now, refreshed about once a second. */
 	TC_LEASES_ACTIVE, /* bindings (active leases): bound, or a commit in flight */
 	TC_POOL_USED,     /* pool addresses not free */

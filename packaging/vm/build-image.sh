@@ -115,6 +115,8 @@ install -m 0644 "$here/files/10-mgmt.network" "$here/files/20-dhcp-port.network"
 	"$R/etc/systemd/network/"
 install -d "$R/etc/systemd/system/serial-getty@ttyS0.service.d"
 install -m 0644 "$here/files/autologin.conf" "$R/etc/systemd/system/serial-getty@ttyS0.service.d/"
+install -d "$R/etc/systemd/system/dev-ttyS0.device.d"
+install -m 0644 "$here/files/ttyS0-timeout.conf" "$R/etc/systemd/system/dev-ttyS0.device.d/timeout.conf"
 install -m 0755 "$here/files/mtdhcp-vm-report" "$R/usr/local/sbin/"
 install -m 0644 "$here/files/mtdhcp-vm-report.service" "$R/etc/systemd/system/"
 chroot "$R" systemctl enable systemd-networkd.service mtdhcp-vm-report.service \

@@ -17,8 +17,10 @@
  * Usage: bench_lease_store [SECONDS_PER_CELL [BATCH full|normal]] (default 1.0 s; with
  * BATCH, only that cell, e.g. under a profiler)
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,55 @@ static double bench_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * CPU seconds the writer thread ("lease-writer") has used since it started, from
+ * /proc/self/task/TID/stat (clock ticks), or -1 when it cannot be found.
+ */
+static double bench_writer_cpu(void)
+{
+	DIR *dir = opendir("/proc/self/task");
+	struct dirent *de;
+	double cpu = -1;
+
+	if (dir == NULL)
+		return -1;
+	while (cpu < 0 && (de = readdir(dir)) != NULL) {
+		char path[300], buf[1024];
+		FILE *fp;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", de->d_name);
+		fp = fopen(path, "r");
+		if (fp == NULL)
+			continue;
+		bool writer =
+		    fgets(buf, sizeof(buf), fp) != NULL && strncmp(buf, "lease-writer", 12) == 0;
+
+		fclose(fp);
+		if (!writer)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/stat", de->d_name);
+		fp = fopen(path, "r");
+		if (fp == NULL)
+			continue;
+		size_t len = fread(buf, 1, sizeof(buf) - 1, fp);
+
+		fclose(fp);
+		buf[len] = '\0';
+		/* After the command name in parentheses: fields 3 .. 15; utime and stime last. */
+		const char *p = strrchr(buf, ')');
+		unsigned long long ut, st;
+
+		if (p != NULL &&
+		    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+		           &st) == 2)
+			cpu = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+	}
+	closedir(dir);
+	return cpu;
 }
 
 static void bench_sleep_us(long us)
@@ -182,6 +233,7 @@ static double bench_lat_pct(struct bench_lat *l, double pct)
 }
 
 struct bench_result {
+	double cpu_us; /* the writer thread's CPU time per change */
 	double changes_per_s;
 	double txn_per_s;
 	double avg_batch;
@@ -249,12 +301,13 @@ static int bench_cell(bool full, uint32_t batch, double seconds, struct bench_re
 		completed += n;
 		outstanding -= (uint32_t)n;
 	}
-	double elapsed = bench_now() - t0;
+	double elapsed = bench_now() - t0, cpu = bench_writer_cpu();
 
 	lease_store_get_stats(s, &st1);
 	lease_store_close(s);
 	bench_dir_remove(&d);
 	r->changes_per_s = (double)completed / elapsed;
+	r->cpu_us = completed > 0 && cpu >= 0 ? cpu * 1e6 / (double)completed : 0;
 	r->txn_per_s = (double)(st1.transactions - st0.transactions) / elapsed;
 	r->avg_batch = st1.transactions > st0.transactions
 	                   ? (double)(st1.committed - st0.committed) /
@@ -386,9 +439,9 @@ int main(int argc, char **argv)
 		if (bench_cell(full, (uint32_t)atoi(argv[2]), seconds, &r) != 0)
 			return 1;
 		printf("batch %s, %s: %.0f changes/s, %.0f transactions/s, %.1f changes/txn,"
-		       " p50 %.2f ms, p99 %.2f ms\n",
+		       " p50 %.2f ms, p99 %.2f ms, writer %.1f CPU us/change\n",
 		       argv[2], argv[3], r.changes_per_s, r.txn_per_s, r.avg_batch, r.p50_ms,
-		       r.p99_ms);
+		       r.p99_ms, r.cpu_us);
 		return 0;
 	}
 	if (bench_dir_make(&probe) != 0) {
@@ -398,13 +451,20 @@ int main(int argc, char **argv)
 	printf("lease store group commit: submit -> writer -> completion, one producer,\n"
 	       "each change a BIND (row upsert + event row), %.1f s per cell\n",
 	       seconds);
-	printf("database directory: %s, file system: %s\n\n", probe.dir, bench_fs_name(probe.dir));
+	printf("database directory: %s, file system: %s\n", probe.dir, bench_fs_name(probe.dir));
+	double load[3];
+
+	if (getloadavg(load, 3) == 3)
+		printf("load average at the start: %.2f %.2f %.2f (other work on the machine"
+		       " skews every figure)\n",
+		       load[0], load[1], load[2]);
+	printf("\n");
 	bench_dir_remove(&probe);
 
 	printf("| batch | synchronous | changes/s | transactions/s | changes/txn | p50 ms |"
-	       " p99 ms |\n");
+	       " p99 ms | writer CPU us/change |\n");
 	printf("|------:|:------------|----------:|---------------:|------------:|-------:|"
-	       "-------:|\n");
+	       "-------:|---------------------:|\n");
 	for (int full = 1; full >= 0; full--) {
 		for (size_t i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
 			struct bench_result r;
@@ -413,9 +473,10 @@ int main(int argc, char **argv)
 				fprintf(stderr, "bench_lease_store: cell failed\n");
 				return 1;
 			}
-			printf("| %5u | %-11s | %9.0f | %14.0f | %11.1f | %6.2f | %6.2f |%s\n",
+			printf("| %5u | %-11s | %9.0f | %14.0f | %11.1f | %6.2f | %6.2f | %13.1f "
+			       "|%s\n",
 			       batches[i], full ? "FULL" : "NORMAL", r.changes_per_s, r.txn_per_s,
-			       r.avg_batch, r.p50_ms, r.p99_ms,
+			       r.avg_batch, r.p50_ms, r.p99_ms, r.cpu_us,
 			       r.failed != 0 ? " (some changes failed!)" : "");
 			fflush(stdout);
 		}

@@ -60,6 +60,11 @@ SERVERS=${BENCH_SERVERS:-"mtdhcpd kea"}
 MODES=${BENCH_MODES:-"relayed direct"}
 PERF=${BENCH_PERF:-0}
 NICE=${BENCH_NICE:--19}
+# PRIO CMD...: CMD at nice level NICE. With scheduling autogroups (the kernel's default), a
+# nice level only ranks a task against the others of its session, and each server and
+# perfdhcp run in a session of their own: the session's autogroup gets the level too.
+# shellcheck disable=SC2016 # $0 and $@ are the inner shell's
+PRIO=(sh -c 'echo "$0" >/proc/self/autogroup 2>/dev/null; exec nice -n "$0" "$@"' "$NICE")
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 WAIT_USEC=500000 # perfdhcp -W: how long it waits for the last replies after a step
@@ -183,7 +188,7 @@ start_mtdhcpd() {
 	local dir=$NETLAB_DIR/mtdhcpd-$1
 	mtdhcpd_conf "$dir"
 	SERVER_ID=mtdhcpd-$1
-	netlab_start "$SERVER_ID" svc nice -n "$NICE" taskset -c "$SERVER_CPU" "$MTDHCPD" \
+	netlab_start "$SERVER_ID" svc "${PRIO[@]}" taskset -c "$SERVER_CPU" "$MTDHCPD" \
 		-c "$dir/mtdhcpd.conf"
 	netlab_wait 20 "mtdhcpd to be ready" netlab_log_has "$SERVER_ID" "ready:" ||
 		{ tail -n 20 "$(netlab_log "$SERVER_ID")" >&2; return 1; }
@@ -206,7 +211,7 @@ start_kea() {
 	SERVER_ID=kea-$1
 	# Kea's pid and lock files go to the run's directory, not /run/kea.
 	netlab_start "$SERVER_ID" svc env KEA_PIDFILE_DIR="$dir" KEA_LOCKFILE_DIR="$dir" \
-		nice -n "$NICE" taskset -c "$SERVER_CPU" kea-dhcp4 -c "$dir/kea-dhcp4.conf"
+		"${PRIO[@]}" taskset -c "$SERVER_CPU" kea-dhcp4 -c "$dir/kea-dhcp4.conf"
 	netlab_wait 20 "kea-dhcp4 to listen" kea_listening ||
 		{ tail -n 20 "$(netlab_log "$SERVER_ID")" >&2; return 1; }
 }
@@ -248,6 +253,7 @@ snapshot() {
 	date +%s.%N >"$d/time"
 	$REPORT snapshot "$d" "$pid"
 	grep "^cpu$SERVER_CPU " /proc/stat >"$d/cpu"
+	grep "^cpu$CLIENT_CPU " /proc/stat >"$d/client_cpu"
 	svc0_count rx >"$d/svc_rx"
 	svc0_count tx >"$d/svc_tx"
 	netlab_exec cl cat /proc/net/snmp >"$d/client_snmp"
@@ -301,8 +307,9 @@ step() {
 	fi
 	snapshot "$d/before"
 	[ "$4" != profile ] || profile_start "$d"
-	netlab_exec cl nice -n "$NICE" taskset -c "$CLIENT_CPU" perfdhcp -4 -r "$rate" \
-		-R "$CLIENTS" -p "$STEP" -W "$WAIT_USEC" "${args[@]}" >"$d/perfdhcp.out" 2>&1 || rc=$?
+	setsid -w ip netns exec "$(netlab_nsname cl)" "${PRIO[@]}" taskset -c "$CLIENT_CPU" \
+		perfdhcp -4 -r "$rate" -R "$CLIENTS" -p "$STEP" -W "$WAIT_USEC" "${args[@]}" \
+		>"$d/perfdhcp.out" 2>&1 </dev/null || rc=$?
 	snapshot "$d/after"
 	[ "$4" != profile ] || profile_stop "$d" "$server" "$mode" "$rate"
 	# 3 is perfdhcp's "some exchanges did not complete": the table says how many.
@@ -352,7 +359,9 @@ legend() {
 		per completed exchange. core%, core-us: the same from the server CPU's busy time
 		(/proc/stat), which adds the kernel's receive work for the server when it ran while
 		the server slept, and kernel threads such as the file system journal's, and
-		anything else that ran on that CPU. ratio: mtdhcpd / Kea.
+		anything else that ran on that CPU. cl-cpu: busy % of perfdhcp's CPU (near 100,
+		perfdhcp is the limit). threads: CPU seconds and context switches per second of
+		each server thread (mtdhcpd: the lcore is "mtdhcpd"). ratio: mtdhcpd / Kea.
 	EOF
 }
 

@@ -69,21 +69,33 @@ def read_task(path):
     return comm, int(fields[11]) + int(fields[12])
 
 
+def read_switches(path):
+    """Voluntary + involuntary context switches from a /proc/.../status file."""
+    n = 0
+    with open(path) as f:
+        for line in f:
+            if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                n += int(line.split()[1])
+    return n
+
+
 def snapshot(outdir, pid):
-    snap = {"ticks": read_task("/proc/%d/stat" % pid)[1], "threads": {}}
+    snap = {"ticks": read_task("/proc/%d/stat" % pid)[1], "threads": {}, "switches": {}}
     for tid in os.listdir("/proc/%d/task" % pid):
         try:
             comm, ticks = read_task("/proc/%d/task/%s/stat" % (pid, tid))
+            switches = read_switches("/proc/%d/task/%s/status" % (pid, tid))
         except OSError:
             continue  # the thread has just exited
         key = comm if comm not in snap["threads"] else "%s/%s" % (comm, tid)
         snap["threads"][key] = ticks
+        snap["switches"][key] = switches
     with open(os.path.join(outdir, "proc.json"), "w") as f:
         json.dump(snap, f)
 
 
 # The files the script writes beside proc.json in each snapshot directory.
-NET_FILES = ("time", "cpu", "svc_rx", "svc_tx", "client_snmp", "server_snmp")
+NET_FILES = ("time", "cpu", "client_cpu", "svc_rx", "svc_tx", "client_snmp", "server_snmp")
 
 
 def load_snapshot(d):
@@ -140,7 +152,10 @@ def record(a):
     rec["wall"] = float(e["time"]) - float(b["time"])
     rec["cpu_s"] = (e["ticks"] - b["ticks"]) / tck
     rec["threads"] = {k: (v - b["threads"].get(k, 0)) / tck for k, v in e["threads"].items()}
+    rec["switches"] = {k: v - b["switches"].get(k, 0) for k, v in e["switches"].items()}
     rec["core_busy_s"] = (cpu_busy_ticks(e["cpu"]) - cpu_busy_ticks(b["cpu"])) / tck
+    rec["client_core_busy_s"] = (cpu_busy_ticks(e["client_cpu"]) -
+                                 cpu_busy_ticks(b["client_cpu"])) / tck
     rec["svc_rx"] = int(e["svc_rx"]) - int(b["svc_rx"])
     rec["svc_tx"] = int(e["svc_tx"]) - int(b["svc_tx"])
     rec["client_rcvbuf_drops"] = (udp_counter(e["client_snmp"], "RcvbufErrors") -
@@ -172,6 +187,8 @@ def derived(r):
     d["us_lease"] = 1e6 * r["cpu_s"] / done if done else None
     d["core_pct"] = 100.0 * r["core_busy_s"] / r["wall"] if r["wall"] > 0 else float("nan")
     d["core_us_lease"] = 1e6 * r["core_busy_s"] / done if done else None
+    d["cl_core_pct"] = (100.0 * r["client_core_busy_s"] / r["wall"] if r["wall"] > 0
+                        else float("nan"))
     return d
 
 
@@ -194,26 +211,26 @@ def table(path):
     if not recs:
         print("no results")
         return 1
-    hdr = ("%-8s %-7s %7s %7s %7s %6s %6s %6s %7s %7s %6s %8s %6s %8s  %s" % (
+    hdr = ("%-8s %-7s %7s %7s %7s %6s %6s %6s %7s %7s %6s %8s %6s %8s %6s  %s" % (
         "server", "mode", "offered", "sent/s", "done/s", "loss%", "srv%", "cli%", "avg ms",
-        "max ms", "cpu%", "us/lease", "core%", "core-us", "threads (cpu s)"))
+        "max ms", "cpu%", "us/lease", "core%", "core-us", "cl-cpu", "threads: cpu s (wake-ups/s)"))
     print(hdr)
     print("-" * len(hdr))
     for r in recs:
         d = derived(r)
-        threads = ", ".join("%s %.2f" % (k, v) for k, v in sorted(r["threads"].items())
-                            if v >= 0.01)
-        print("%-8s %-7s %7d %7.0f %7.0f %6.2f %6.2f %6.2f %7s %7s %6.1f %8s %6.1f %8s  %s" % (
-            r["server"], r["mode"], r["rate"], d["sent_s"], d["done_s"], d["loss"],
-            d["srv_loss"], d["cli_loss"], fmt(d["avg_ms"], "%.2f"), fmt(d["max_ms"], "%.1f"),
-            d["cpu_pct"], fmt(d["us_lease"], "%.1f"), d["core_pct"],
-            fmt(d["core_us_lease"], "%.1f"), threads))
+        threads = ", ".join("%s %.2f (%.1fk)" % (k, v, r["switches"].get(k, 0) / r["wall"] / 1e3)
+                            for k, v in sorted(r["threads"].items()) if v >= 0.01)
+        print("%-8s %-7s %7d %7.0f %7.0f %6.2f %6.2f %6.2f %7s %7s %6.1f %8s %6.1f %8s %6.1f  %s"
+              % (r["server"], r["mode"], r["rate"], d["sent_s"], d["done_s"], d["loss"],
+                 d["srv_loss"], d["cli_loss"], fmt(d["avg_ms"], "%.2f"),
+                 fmt(d["max_ms"], "%.1f"), d["cpu_pct"], fmt(d["us_lease"], "%.1f"),
+                 d["core_pct"], fmt(d["core_us_lease"], "%.1f"), d["cl_core_pct"], threads))
     busy = [r for r in recs if derived(r)["core_pct"] - derived(r)["cpu_pct"] > OTHER_PCT]
     if busy:
-        print("\nWARNING: in %d of %d steps something else used more than %d %% of the "
-              "server's CPU (core%% - cpu%%): another program competed with the server, "
-              "and those steps' throughput and delays understate it." % (
-                  len(busy), len(recs), OTHER_PCT))
+        print("\nWARNING: in %d of %d steps other programs used more than %d %% of the "
+              "server's CPU\n(core%% - cpu%%): the machine was not the benchmark's alone. "
+              "core%% and core-us include\ntheir time, and they may have slowed the server "
+              "and perfdhcp down." % (len(busy), len(recs), OTHER_PCT))
     print()
     by = {(r["server"], r["mode"], r["rate"]): derived(r) for r in recs}
     keys = sorted({(r["mode"], r["rate"]) for r in recs})

@@ -108,15 +108,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fuzz_check(conf != NULL && reports.n == 0);
 
+	/* The registry as the daemon builds it: with each port's relay policy. */
+	const struct conf_service *svc = &conf->service;
+	struct tenant_port_policy *policies = calloc(svc->n_ports + 1, sizeof(*policies));
+
+	fuzz_check(policies != NULL);
+	for (size_t i = 0; i < svc->n_ports; i++)
+		conf_port_policy(&svc->ports[i], &policies[i]);
+
+	struct tenant_registry_params rp = {.ports = policies, .n_ports = svc->n_ports};
 	char err[512] = "";
 	size_t n_tenants;
 	struct tenant **tenants = conf_take_tenants(conf, &n_tenants);
-	struct tenant_registry *reg = tenant_registry_build(tenants, n_tenants, err, sizeof(err));
+	struct tenant_registry *reg =
+	    tenant_registry_build_params(tenants, n_tenants, &rp, err, sizeof(err));
 
 	if (!reg)
 		fprintf(stderr, "fuzz_conf: accepted, but no registry: %s\n", err);
 	fuzz_check(reg != NULL);
 	tenant_registry_free(reg);
+	free(policies);
 	conf_free(conf);
 	return 0;
 }

@@ -123,7 +123,7 @@ in_root /usr/sbin/mtdhcpd --version
 out=$(in_root /usr/sbin/mtdhcpd --check -c /etc/mtdhcp/mtdhcpd.conf 2>&1) || fail "--check: $out"
 echo "  $out"
 ok "mtdhcpd --check accepts the default configuration"
-for f in /usr/bin/mtdhcpctl /usr/bin/mtdhcp-gen-tenants; do
+for f in /usr/sbin/mtdhcpctl /usr/bin/mtdhcp-gen-tenants; do
 	[ -x "$R$f" ] || fail "$f missing"
 done
 ok "mtdhcpctl and mtdhcp-gen-tenants installed"

@@ -37,10 +37,16 @@ fw=/usr/share/ovmf/OVMF.fd
 [ -f "$fw" ] || { echo "FAIL: no UEFI firmware $fw (apt-get install ovmf)" >&2; exit 1; }
 command -v qemu-system-x86_64 >/dev/null ||
 	{ echo "FAIL: qemu-system-x86_64 missing (apt-get install qemu-system-x86)" >&2; exit 1; }
-# KVM is usable when QEMU can start a machine with it (it exits non-zero when it cannot).
+# KVM is usable when a guest runs with it: QEMU still running the firmware after 8 s. (A
+# nested /dev/kvm may open and then fail on the first instruction, so -S is not enough.)
 kvm_works() {
-	[ -w /dev/kvm ] && echo quit | timeout 15 qemu-system-x86_64 -accel kvm -machine q35 \
-		-display none -nodefaults -S -monitor stdio >/dev/null 2>&1
+	local rc
+	[ -w /dev/kvm ] || return 1
+	rc=$(exec 2>/dev/null
+		timeout 8 qemu-system-x86_64 -accel kvm -cpu host -machine q35 -m 256 -bios "$fw" \
+			-display none -nodefaults -serial none -monitor none </dev/null >/dev/null
+		echo $?)
+	[ "$rc" = 124 ]
 }
 case $accel in
 tcg) cpu=max ;;
@@ -66,6 +72,13 @@ fail() {
 	exit 1
 }
 serial_has() { tr -d '\r' <"$serial" 2>/dev/null | grep -qE -- "$1"; }
+# vm_wait TIMEOUT WHAT REGEX: waits for REGEX on the serial console; fails at once if QEMU
+# has exited.
+vm_seen_or_dead() { serial_has "$1" || ! netlab_running qemu; }
+vm_wait() {
+	netlab_wait "$1" "$2" vm_seen_or_dead "$3" || fail "timed out waiting for $2"
+	netlab_running qemu || fail "QEMU exited: $(tail -5 "$(netlab_log qemu)")"
+}
 
 step "host side: ns hv (bridge + tap0), ns rtr (edge router), ns cl (client)"
 netlab_ns hv && netlab_ns rtr && netlab_ns cl
@@ -89,17 +102,14 @@ netlab_start qemu hv qemu-system-x86_64 -name mtdhcp-vm -machine q35 -accel "$ac
 	-device virtio-net-pci,netdev=svc,mac=52:54:00:6d:74:01,addr=0x4
 boot_t0=$(now)
 netlab_wait 60 "QEMU to run" netlab_running qemu || fail "QEMU did not start"
-netlab_wait "$timeout" "the firmware to start the boot loader" serial_has 'BdsDxe: starting' ||
-	fail "the UEFI firmware did not boot the disk"
+vm_wait "$timeout" "the firmware to start the boot loader" 'BdsDxe: starting'
 echo "  UEFI firmware started the boot loader at $(($(now) - boot_t0)) s"
-netlab_wait "$timeout" "a login prompt" serial_has 'mtdhcp-vm login:' ||
-	fail "the VM did not boot to a login prompt"
-echo "  $(tr -d '\r' <"$serial" | grep -m1 -o 'Debian GNU/Linux 12 mtdhcp-vm [a-zA-Z0-9]*') at $(($(now) - boot_t0)) s"
-netlab_wait "$timeout" "mtdhcpd to be ready in the VM" serial_has 'MTDHCP-VM: mtdhcpd' ||
-	fail "the VM did not report mtdhcpd"
+vm_wait "$timeout" "mtdhcpd to be ready in the VM" 'MTDHCP-VM: mtdhcpd'
 ready_s=$(($(now) - boot_t0))
+# The serial login is for people; under heavy emulation it may come late, so it is only shown.
+! serial_has 'mtdhcp-vm login:' || echo "  the serial console offers a login (root, automatic)"
 # The report's last status line (it prints the lease later).
-netlab_wait 120 "the VM's report" serial_has 'MTDHCP-VM-LINK: ' || fail "the VM's report is incomplete"
+vm_wait 120 "the rest of the VM's report" 'MTDHCP-VM-LINK: '
 tr -d '\r' <"$serial" | grep -E 'MTDHCP-VM(|-LOG|-PS|-LINK):' | sed 's/^.*\(MTDHCP-VM\)/  \1/'
 serial_has 'MTDHCP-VM: mtdhcpd active' || fail "mtdhcpd is not active in the VM"
 serial_has 'MTDHCP-VM-PS: mtdhcp ' || fail "mtdhcpd does not run as user mtdhcp"
@@ -120,8 +130,7 @@ echo "  client cl: $ip/$(netlab_client_value c1 mask) router $(netlab_client_val
 case $ip in 192.168.50.1[0-4][0-9]) ;; *) fail "lease $ip is not in branch1's pool" ;; esac
 [ "$(netlab_client_value c1 server_id)" = 10.0.1.1 ] || fail "the lease is not from 10.0.1.1"
 ok "a host-side client behind the relay got $ip from the VM"
-netlab_wait 60 "the VM to report the lease" serial_has "MTDHCP-VM-LEASE: .*branch1 +$ip " ||
-	fail "the VM did not report $ip from its lease database"
+vm_wait 60 "the VM to report the lease $ip" "MTDHCP-VM-LEASE: .*branch1 +$ip "
 tr -d '\r' <"$serial" | grep 'MTDHCP-VM-LEASE:' | sed 's/^.*\(MTDHCP-VM-LEASE\)/  \1/'
 ok "the VM's mtdhcpctl shows branch1's lease $ip"
 

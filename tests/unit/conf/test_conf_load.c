@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -77,6 +78,20 @@ static void test_examples(void **state)
 	assert_int_equal(svc->times.default_time, 3600);
 	assert_true(svc->authoritative);
 	assert_opt(&svc->options, 6, "\x0a\x00\x00\x35", 4);
+	/* The settings shown with their defaults have their defaults. */
+	assert_true(svc->ports[0].relays);
+	assert_int_equal(svc->ports[0].n_relay_vlans, 1);
+	assert_int_equal(svc->ports[0].relay_vlans[0], 0);
+	assert_false(svc->ports[0].relay_vss_option);
+	assert_false(svc->ports[0].untrusted_relay_drop);
+	assert_int_equal(svc->lease_db.removed_tenant_retention, 30);
+	assert_false(svc->metrics.enabled);
+	assert_null(svc->default_tenant);
+	assert_false(svc->rapid_commit);
+	assert_int_equal(svc->decline_time, 86400);
+	assert_int_equal(svc->limits.max_leases, 0);
+	assert_int_equal(svc->limits.packets_per_second, 0);
+	assert_int_equal(svc->limits.burst, 0);
 
 	/* In file-name order. */
 	assert_int_equal(h.conf->n_tenants, 2);
@@ -123,6 +138,61 @@ static void test_examples(void **state)
 	assert_int_equal(s->options.count, 2);
 	assert_opt(&s->options, 3, "\xc0\xa8\x01\x01", 4);
 	assert_opt(&s->options, 6, "\x0a\x00\x00\x35", 4); /* inherited from the service */
+	harness_done(&h);
+}
+
+/*
+ * The catalogue of tenant settings (tenants.d/initech.conf.full) is not loaded from the
+ * examples, but it is a valid tenant next to the other two under the example service
+ * file: linked in as initech.conf, everything loads and nothing conflicts.
+ */
+static void test_examples_catalogue(void **state)
+{
+	struct harness h = {0};
+	static const char *const files[][2] = {{"acme.conf", "acme.conf"},
+	                                       {"globex.conf", "globex.conf"},
+	                                       {"initech.conf.full", "initech.conf"}};
+	char src[512], dst[512];
+	const struct tenant *t;
+
+	(void)state;
+	harness_mkdir(&h);
+	snprintf(dst, sizeof(dst), "%s/mtdhcpd.conf", h.dir);
+	assert_int_equal(unlink(dst), 0);
+	assert_int_equal(symlink(EXAMPLES "/mtdhcpd.conf", dst), 0);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(src, sizeof(src), "%s/tenants.d/%s", EXAMPLES, files[i][0]);
+		snprintf(dst, sizeof(dst), "%s/tenants.d/%s", h.dir, files[i][1]);
+		assert_int_equal(symlink(src, dst), 0);
+	}
+	snprintf(dst, sizeof(dst), "%s/mtdhcpd.conf", h.dir);
+	harness_load(&h, dst);
+	assert_no_reports(&h);
+	assert_int_equal(h.conf->n_tenants, 3);
+	t = h.conf->tenants[2];
+	assert_string_equal(t->name, "initech");
+	/* Every kind of match key. */
+	assert_int_equal(t->match.n_relays, 1);
+	assert_int_equal(t->match.n_vlans, 1);
+	assert_int_equal(t->match.vlans[0].inner, 7);
+	assert_int_equal(t->match.n_prefixes, 2);
+	assert_int_equal(t->match.n_keys, 7);
+	assert_int_equal(t->server_address, IP(10, 70, 9, 1));
+	assert_false(t->rapid_commit);
+	assert_int_equal(t->decline_time, 86400);
+	assert_int_equal(t->limits.max_leases, 1000);
+	assert_int_equal(t->limits.packets_per_second, 200);
+	assert_int_equal(t->limits.burst, 50);
+	assert_int_equal(t->n_subnets, 4);
+	/* A shared network, pool options, and a reservation of each kind. */
+	assert_int_equal(t->subnets[0].network_id, t->subnets[1].network_id);
+	assert_int_not_equal(t->subnets[0].network_id, t->subnets[2].network_id);
+	assert_int_equal(t->subnets[0].times.default_time, 3600);
+	assert_int_equal(t->subnets[1].times.default_time, 7200);
+	assert_non_null(t->subnets[0].pool_options);
+	assert_opt(&t->subnets[0].pool_options[1], 15, "guests.initech.example", 22);
+	assert_int_equal(t->subnets[0].n_reservations, 3);
+	assert_int_equal(t->subnets[0].reservations[2].kind, TENANT_RES_CIRCUIT_ID);
 	harness_done(&h);
 }
 
@@ -451,7 +521,7 @@ int main(void)
 	    cmocka_unit_test(test_full_tenant),   cmocka_unit_test(test_take_tenants_into_registry),
 	    cmocka_unit_test(test_no_tenants),    cmocka_unit_test(test_missing_service_file),
 	    cmocka_unit_test(test_integer_guard), cmocka_unit_test(test_include),
-	    cmocka_unit_test(test_read_db_path),
+	    cmocka_unit_test(test_read_db_path),  cmocka_unit_test(test_examples_catalogue),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -195,6 +195,73 @@ static void test_conf_protocol_setting_errors(void **state)
 	harness_done(&h);
 }
 
+/* A service file with @defaults as its defaults group and a tenant file per @tenants. */
+static void load_with_defaults(struct harness *h, const char *defaults, const char *const *tenants,
+                               size_t n)
+{
+	char svc[1024];
+
+	memset(h, 0, sizeof(*h));
+	harness_mkdir(h);
+	snprintf(svc, sizeof(svc),
+	         "dataplane = { ports = ( { name = \"uplink\"; device = \"net_null0\";\n"
+	         "  address = \"10.0.1.1/24\"; } ); };\n"
+	         "tenants_dir = \"tenants.d\";\n"
+	         "defaults = { %s };\n",
+	         defaults);
+	harness_write(h->dir, "mtdhcpd.conf", svc);
+	for (size_t i = 0; i < n; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "tenants.d/t%zu.conf", i);
+		harness_write(h->dir, name, tenants[i]);
+	}
+	snprintf(svc, sizeof(svc), "%s/mtdhcpd.conf", h->dir);
+	harness_load(h, svc);
+}
+
+/* rapid_commit and decline_time in the service defaults: inherited, and overridden. */
+static void test_conf_protocol_service_defaults(void **state)
+{
+	static const char *const tenants[] = {
+	    "match = { relays = [ \"192.168.1.1\" ]; };\n"
+	    "subnets = ( { subnet = \"192.168.1.0/24\"; } );\n",
+	    "match = { relays = [ \"192.168.2.1\" ]; };\n"
+	    "rapid_commit = false;\n"
+	    "decline_time = 60;\n"
+	    "subnets = ( { subnet = \"192.168.2.0/24\"; } );\n",
+	};
+	struct harness h;
+
+	(void)state;
+	load_with_defaults(&h, "rapid_commit = true; decline_time = 3600;", tenants, 2);
+	assert_int_equal(h.n, 0);
+	assert_int_equal(h.rc, 0);
+	assert_true(h.conf->service.rapid_commit);
+	assert_int_equal(h.conf->service.decline_time, 3600);
+	assert_true(h.conf->tenants[0]->rapid_commit);
+	assert_int_equal(h.conf->tenants[0]->decline_time, 3600);
+	assert_false(h.conf->tenants[1]->rapid_commit);
+	assert_int_equal(h.conf->tenants[1]->decline_time, 60);
+	harness_done(&h);
+
+	/* The built-in defaults when the service sets neither. */
+	load_with_defaults(&h, "offer_time = 30;", tenants, 1);
+	assert_int_equal(h.rc, 0);
+	assert_false(h.conf->service.rapid_commit);
+	assert_int_equal(h.conf->service.decline_time, 86400);
+	assert_false(h.conf->tenants[0]->rapid_commit);
+	assert_int_equal(h.conf->tenants[0]->decline_time, 86400);
+	harness_done(&h);
+
+	/* Bad values are reported in the service file, with their setting. */
+	load_with_defaults(&h, "rapid_commit = \"yes\"; decline_time = 2592001;", tenants, 1);
+	harness_expect(&h, 2, "/mtdhcpd.conf", 4, "defaults.rapid_commit",
+	               "expected true or false");
+	harness_expect(&h, 2, "/mtdhcpd.conf", 4, "defaults.decline_time", "");
+	harness_done(&h);
+}
+
 /* The example configuration stays loadable with every protocol setting in it. */
 static void test_conf_examples_load(void **state)
 {
@@ -217,6 +284,7 @@ int main(void)
 	    cmocka_unit_test(test_conf_reservations_pool_options_shared_networks),
 	    cmocka_unit_test(test_conf_reservation_errors),
 	    cmocka_unit_test(test_conf_protocol_setting_errors),
+	    cmocka_unit_test(test_conf_protocol_service_defaults),
 	    cmocka_unit_test(test_conf_examples_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -154,7 +154,10 @@ void ctl_fake_init(struct ctl_fake *f, bool with_reload)
 	                                     .rx = 1000,
 	                                     .tx = 900,
 	                                     .n_drops = 2,
-	                                     .drops = {{"no_tenant", 7}, {"bad_udp", 2}}};
+	                                     .drops = {{"no_tenant", 7}, {"bad_udp", 2}},
+	                                     .n_classified = 2,
+	                                     .classified = {{"circuit-id", 40}, {"vlan", 5}},
+	                                     .relay_info_ignored = 3};
 	f->ports[1] = (struct ctl_port_info){
 	    .name = "backup", .address = CTL_IP(10, 0, 2, 1), .prefix_len = 24};
 	f->backend = (struct ctl_backend){

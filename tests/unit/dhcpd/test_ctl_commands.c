@@ -144,6 +144,10 @@ static void test_stats(void **state)
 	assert_string_equal(str_at(p, "address"), "10.0.1.1/24");
 	assert_int_equal(int_at(json_object_get(p, "drops"), "no_tenant"), 7);
 	assert_int_equal(int_at(json_object_get(p, "drops"), "bad_udp"), 2);
+	/* What the classifier decided: by key, and relay information it ignored. */
+	assert_int_equal(int_at(json_object_get(p, "classified"), "circuit-id"), 40);
+	assert_int_equal(int_at(json_object_get(p, "classified"), "vlan"), 5);
+	assert_int_equal(int_at(p, "relay_info_ignored"), 3);
 	assert_int_equal(int_at(json_object_get(r, "lease_store"), "committed"), 77);
 	json_decref(v);
 

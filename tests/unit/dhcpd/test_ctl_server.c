@@ -345,13 +345,9 @@ static void test_client_that_does_not_read(void **state)
 
 	assert_true(w > 0);
 	calls = big_calls = 0;
-	struct timespec t0, t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pump(srv, 300, -1);
 	send_str(polite, "{\"cmd\":\"count\"}\n");
 	v = read_response(srv, polite);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	assert_non_null(v);
 	assert_true(json_is_true(json_object_get(v, "ok")));
 	json_decref(v);
@@ -359,7 +355,6 @@ static void test_client_that_does_not_read(void **state)
 	assert_int_equal(calls, 1);
 	assert_true(big_calls > 0);
 	assert_true(big_calls < 30);
-	assert_true((t1.tv_sec - t0.tv_sec) < 5);
 	/* A stalled client is dropped at the stall time-out, an idle one much later. */
 	ctl_server_tick(srv, time(NULL) + CTL_SERVER_STALL_SEC + 1);
 	assert_int_equal(ctl_server_clients(srv), 1);

@@ -367,8 +367,9 @@ static uint64_t mono_ns(void)
 
 /*
  * What fair queueing adds per message: enqueue + round-robin dequeue around the same
- * handling, against calling the engine directly. Printed, and bounded loosely so that a
- * regression by an order of magnitude fails.
+ * handling, against calling the engine directly. Printed for information only (the cost
+ * is a benchmark's business, not a test's); what is asserted is that every message over
+ * the budget was dropped and counted before reaching a queue.
  */
 static void test_fair_queue_cost(void **state)
 {
@@ -420,9 +421,6 @@ static void test_fair_queue_cost(void **state)
 	       direct, fair, fair - direct, limited);
 	assert_int_equal(dhcp_engine_counters(f->engine, lim[0])->v[TC_DROP_RATE_LIMIT],
 	                 (uint64_t)rounds);
-	/* Loose bounds: an order of magnitude slower fails. */
-	assert_true(fair - direct < 1000.0);
-	assert_true(limited < 500.0);
 	for (int k = 0; k < 8; k++) {
 		tenant_free(t[k]);
 		tenant_free(lim[k]);

@@ -144,6 +144,9 @@ static void test_render(void **state)
 	assert_true(has_line(text, "mtdhcp_port_received_frames_total{port=\"backup\"} 0"));
 	assert_true(has_line(text, "mtdhcp_port_dropped_frames_total{port=\"uplink\","
 	                           "reason=\"no_tenant\"} 7"));
+	assert_true(has_line(text, "mtdhcp_port_classified_frames_total{port=\"uplink\","
+	                           "key=\"circuit-id\"} 40"));
+	assert_true(has_line(text, "mtdhcp_port_relay_info_ignored_total{port=\"uplink\"} 3"));
 	assert_true(has_line(text, "mtdhcp_lease_store_committed_total 77"));
 	/* Every tenant counter has its sample, for every tenant. */
 	for (size_t k = 0; k < TC__COUNT; k++) {

@@ -286,12 +286,19 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void input(struct fixture *f, const struct dhcp_path *path, struct req *r)
+/* Ends @r and hands it to engine @e (the fixture's, or a second one) at time @now. */
+static void input_at(struct fixture *f, struct dhcp_engine *e, const struct dhcp_path *path,
+                     struct req *r, int64_t now)
 {
 	r->b[r->len++] = DHCP_OPT_END;
 	while (r->len < 300)
 		r->b[r->len++] = 0;
-	dhcp_engine_input(f->engine, f->tenant, path, r->b, r->len, time(NULL));
+	dhcp_engine_input(e, f->tenant, path, r->b, r->len, now);
+}
+
+static void input(struct fixture *f, const struct dhcp_path *path, struct req *r)
+{
+	input_at(f, f->engine, path, r, time(NULL));
 }
 
 /* Polls until @want replies have been sent in all, or a second passed. */
@@ -556,6 +563,43 @@ static void test_rfc2131_4_3_3_decline_quarantines_the_address(void **state)
 	assert_int_equal(reply_type(&sent[n_sent - 1]), DHCPNAK);
 }
 
+/*
+ * RFC 2131 4.3.3: the quarantine is in the lease database, so an engine started on it
+ * later (the daemon restarted) keeps the address out of service until it ends.
+ */
+static void test_rfc2131_4_3_3_quarantine_survives_a_restart(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t addr = dora(f, &f->direct, 17, NULL, 0);
+	struct req r;
+	req_init(&r, DHCPDECLINE, 17, 9);
+	req_opt_ip(&r, DHCP_OPT_REQUESTED_IP, addr);
+	req_opt_ip(&r, DHCP_OPT_SERVER_ID, LOCAL);
+	input(f, &f->direct, &r);
+	wait_db_state(f, addr, 4 /* declined */);
+
+	int64_t now = time(NULL);
+	struct dhcp_engine_params ep = {
+	    .owner = 0, .store = f->store, .tx = capture, .max_pending = 16};
+	struct dhcp_engine *e2 = dhcp_engine_create(&ep);
+	assert_non_null(e2);
+	assert_int_equal(dhcp_engine_add_tenant(e2, f->tenant, now), 0);
+	size_t base = n_sent;
+	req_init(&r, DHCPDISCOVER, 18, 1);
+	req_opt_ip(&r, DHCP_OPT_REQUESTED_IP, addr);
+	input_at(f, e2, &f->direct, &r, now);
+	assert_int_equal(n_sent, base + 1);
+	assert_int_equal(reply_type(&sent[base]), DHCPOFFER);
+	assert_int_not_equal(yiaddr_of(&sent[base]), addr);
+	/* The quarantine (decline_time, 600 s) over, the address is offered again. */
+	req_init(&r, DHCPDISCOVER, 19, 2);
+	req_opt_ip(&r, DHCP_OPT_REQUESTED_IP, addr);
+	input_at(f, e2, &f->direct, &r, now + 601);
+	assert_int_equal(n_sent, base + 2);
+	assert_int_equal(yiaddr_of(&sent[base + 1]), addr);
+	dhcp_engine_destroy(e2);
+}
+
 static void test_rfc2131_4_3_3_decline_only_from_the_holder(void **state)
 {
 	struct fixture *f = *state;
@@ -587,6 +631,15 @@ static void test_rfc2131_4_3_4_release_frees_for_its_client_only(void **state)
 	input(f, &f->unicast, &r);
 	settle(f, 2);
 	assert_int_equal(db_state(f->path, addr), 1);
+	assert_int_equal(counter(f, TC_DROP_RELEASE_NOT_HOLDER), 1);
+	/* Naming another server: not for us, whoever sends it. */
+	req_init(&r, DHCPRELEASE, 19, 3);
+	put32(r.b + 12, addr);
+	req_opt_ip(&r, DHCP_OPT_SERVER_ID, IP(192, 168, 1, 77));
+	input(f, &f->unicast, &r);
+	settle(f, 2);
+	assert_int_equal(db_state(f->path, addr), 1);
+	assert_int_equal(counter(f, TC_DROP_NOT_FOR_US), 1);
 	req_init(&r, DHCPRELEASE, 19, 2);
 	put32(r.b + 12, addr);
 	req_opt_ip(&r, DHCP_OPT_SERVER_ID, LOCAL);
@@ -890,6 +943,46 @@ static void test_rfc8357_reply_to_the_relay_source_port(void **state)
 	assert_int_equal(sent[1].dest.dst_port, 67);
 }
 
+/*
+ * RFC 6607 3.3: the VSS-Control sub-option (152) tells the relay, by its absence from the
+ * echo, that the server understood the VSS sub-option (151); everything else in option 82,
+ * 151 included, goes back unchanged and in order (RFC 3046 2.2), in the OFFER and the ACK.
+ */
+static void test_rfc6607_vss_control_is_not_echoed(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t o82[] = {1,   5,   'c', 'a', 'p', 'r', '0', 151, 5,   0,   'b',
+	                              'l', 'u', 'e', 152, 0,   2,   2,   'r', '1', 152, 0};
+	static const uint8_t echo[] = {1, 5,   'c', 'a', 'p', 'r', '0', 151, 5,
+	                               0, 'b', 'l', 'u', 'e', 2,   2,   'r', '1'};
+	size_t len;
+	dora(f, &f->relayed, 53, o82, sizeof(o82));
+	for (int i = 0; i < 2; i++) {
+		const uint8_t *v = reply_opt(&sent[i], DHCP_OPT_RELAY_AGENT, &len);
+		assert_non_null(v);
+		assert_int_equal(len, sizeof(echo));
+		assert_memory_equal(v, echo, sizeof(echo));
+	}
+	/* Without 152, option 82 goes back byte for byte, a trailing fragment included. */
+	static const uint8_t plain[] = {1, 1, 'x', 151, 2, 255, 0, 9};
+	struct req r;
+	req_init(&r, DHCPDISCOVER, 54, 1);
+	req_relayed(&r, plain, sizeof(plain));
+	input(f, &f->relayed, &r);
+	assert_int_equal(n_sent, 3);
+	const uint8_t *v = reply_opt(&sent[2], DHCP_OPT_RELAY_AGENT, &len);
+	assert_non_null(v);
+	assert_int_equal(len, sizeof(plain));
+	assert_memory_equal(v, plain, sizeof(plain));
+	/* An option 82 that held only 152 leaves nothing to echo: no option 82 at all. */
+	req_init(&r, DHCPDISCOVER, 55, 1);
+	req_relayed(&r, (const uint8_t[]){152, 0}, 2);
+	input(f, &f->relayed, &r);
+	assert_int_equal(n_sent, 4);
+	assert_int_equal(reply_type(&sent[3]), DHCPOFFER);
+	assert_false(reply_has(&sent[3], DHCP_OPT_RELAY_AGENT));
+}
+
 /* --- rapid commit, shared networks, malformed input ----------------------------------- */
 
 static void test_rfc4039_rapid_commit(void **state)
@@ -982,6 +1075,7 @@ int main(void)
 	    T(test_rfc2131_4_3_2_relayed_nak_sets_broadcast_bit),
 	    T(test_rfc2131_4_3_2_selecting_names_our_offer_or_nak),
 	    T(test_rfc2131_4_3_3_decline_quarantines_the_address),
+	    T(test_rfc2131_4_3_3_quarantine_survives_a_restart),
 	    T(test_rfc2131_4_3_3_decline_only_from_the_holder),
 	    T(test_rfc2131_4_3_4_release_frees_for_its_client_only),
 	    T(test_rfc2131_4_3_5_inform_acks_options_without_lease),
@@ -996,6 +1090,7 @@ int main(void)
 	    T(test_rfc3011_subnet_selection_picks_and_is_echoed),
 	    T(test_rfc5107_server_identifier_override),
 	    T(test_rfc8357_reply_to_the_relay_source_port),
+	    T(test_rfc6607_vss_control_is_not_echoed),
 	    T(test_rfc4039_rapid_commit),
 	    T(test_shared_network_moves_to_the_next_subnet_then_exhausts),
 	    T(test_rfc2131_2_malformed_requests_counted_by_reason),

@@ -1,6 +1,7 @@
 /*
- * Reading leases back: the daemon's startup load (lease_store_load_active) and the
- * read-only reader mtdhcpctl uses, with tenants that share an address space.
+ * Reading leases back: the daemon's startup load (lease_store_load_active, and
+ * lease_store_load_declined for quarantines) and the read-only reader mtdhcpctl uses, with
+ * tenants that share an address space.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -182,6 +183,56 @@ static void test_load_active_only_live_leases_of_tenant(void **state)
 	lease_store_close(s);
 }
 
+/*
+ * Declined addresses whose quarantine runs past the load's @now: the fixture's 10.0.0.6
+ * (its quarantine ended at NOW - 10) is not one; two new DECLINEs, until NOW + 300 and
+ * NOW + 600, are, in zeta only, until then.
+ */
+static void test_load_declined_only_running_quarantines(void **state)
+{
+	struct fixture *f = *state;
+	struct lease_store_params p = lease_test_params(f->dir.db);
+	struct lease_store *s = lease_test_open(&p);
+	struct seen seen = {0};
+
+	assert_int_equal(lease_store_load_declined(s, f->zeta, NOW, collect, &seen), 0);
+	assert_int_equal(seen.n, 0);
+	assert_int_equal(lease_store_start(s), 0);
+	struct lease_change ch[] = {
+	    bind(f->zeta, 0x0a000008, NOW + 3600),
+	    bind(f->zeta, 0x0a000003, NOW + 3600),
+	    set_state(LEASE_OP_DECLINE, f->zeta, 0x0a000008),
+	    set_state(LEASE_OP_DECLINE, f->zeta, 0x0a000003),
+	};
+	ch[2].rec.end_time = NOW + 600;
+	ch[3].rec.end_time = NOW + 300;
+	commit(s, ch, 4);
+
+	assert_int_equal(lease_store_load_declined(s, f->zeta, NOW, collect, &seen), 0);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.rec[0].address, 0x0a000003);
+	assert_int_equal(seen.rec[1].address, 0x0a000008);
+	assert_int_equal(seen.rec[1].state, LEASE_STATE_DECLINED);
+	assert_int_equal(seen.rec[1].end_time, NOW + 600);
+	/* Not among the active leases; later, only the longer quarantine runs; not alpha's. */
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(lease_store_load_active(s, f->zeta, NOW, collect, &seen), 0);
+	for (size_t i = 0; i < seen.n; i++)
+		assert_true(seen.rec[i].address != 0x0a000008 && seen.rec[i].address != 0x0a000003);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(lease_store_load_declined(s, f->zeta, NOW + 300, collect, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.rec[0].address, 0x0a000008);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(lease_store_load_declined(s, f->alpha, NOW, collect, &seen), 0);
+	assert_int_equal(seen.n, 0);
+	/* A callback's non-zero value stops the walk and is returned. */
+	seen.stop_after = 1;
+	assert_int_equal(lease_store_load_declined(s, f->zeta, NOW, collect, &seen), 77);
+	assert_int_equal(seen.n, 1);
+	lease_store_close(s);
+}
+
 static struct lease_reader *reader_open(const char *path)
 {
 	char err[512] = "";
@@ -342,6 +393,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_load_active_only_live_leases_of_tenant, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_load_declined_only_running_quarantines, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_reader_orders_and_filters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reader_works_while_store_writes, setup, teardown),

