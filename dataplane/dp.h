@@ -64,7 +64,7 @@ struct dp_port_stats {
 	 * because it came off a relay link, and the frames each kind of key gave a tenant.
 	 */
 	uint64_t drop_unknown_vpn;     /* VSS names a VPN no tenant serves (RFC 6607) */
-	uint64_t drop_untrusted_relay; /* relay information off a relay link, untrusted_relay drop */
+	uint64_t drop_untrusted_relay; /* giaddr, option 82 or 221 off a relay link, dropped */
 	uint64_t drop_bad_relay_info;  /* a relayed request whose option 82 or 221 cannot be read */
 	uint64_t relay_info_ignored;   /* giaddr, option 82 or 221 off a relay link, ignored */
 	uint64_t classified[16];       /* by enum dp_class_key: the key that chose the tenant */
@@ -101,6 +101,7 @@ struct dp_lcore_stats {
 	uint64_t handoff_out;  /* DHCP frames passed to the lcore owning their tenant */
 	uint64_t handoff_in;   /* DHCP frames taken from other lcores */
 	uint64_t handoff_full; /* frames freed because the owner's ring was full */
+	uint64_t yields;       /* loops that gave the CPU away: the lease writer was behind */
 };
 
 struct dp;

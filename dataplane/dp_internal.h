@@ -27,7 +27,9 @@
  * full means the owner is that far behind, and dropping there is dropping what its fair
  * queues would drop a moment later.
  */
-#define DP_HANDOFF_RING 1024
+#define DP_HANDOFF_RING 2048
+_Static_assert(DP_HANDOFF_RING >= DHCP_ENGINE_QUEUE_TOTAL,
+	       "the hand-off ring is as deep as the engine's fair queues");
 
 /*
  * One lcore's view of a port: the port's settings (copied at start, read-only after),

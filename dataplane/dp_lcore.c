@@ -6,6 +6,7 @@
  * (ACKs); bursts out; a quiescent state per loop; an adaptive sleep when there is nothing
  * to do. Every stage is timed with the TSC once per burst (struct dp_lcore_stats).
  */
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -359,6 +360,16 @@ void dp_lcore_loop(struct dp_lcore *lc)
 		if (work) {
 			lc->stats.busy_cycles += rte_rdtsc() - start;
 			lc->stats.busy_loops++;
+		}
+		/*
+		 * Overload that the lease writer cannot keep up with: what this loop receives
+		 * beyond its commits is dropped anyway, so when the writer (or the checkpoint
+		 * thread) waits for this lcore's CPU, let it run. Where they have CPUs of their
+		 * own (dp_affinity_service) nothing else is waiting and this returns at once.
+		 */
+		if (work && dhcp_engine_backlogged(lc->engine)) {
+			lc->stats.yields++;
+			sched_yield();
 		}
 		if (work || dp->idle_sleep_max_usec == 0) {
 			idle_usec = 0;

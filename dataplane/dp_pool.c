@@ -97,10 +97,7 @@ unsigned dp_pool_size(const char *const *devices, size_t n_ports, unsigned n_lco
 				   (uint64_t)(n_lcores + 1) * DP_BURST);
 	for (size_t i = 0; i < n_ports; i++)
 		n += replayed_packets(devices[i]);
-	/* A 2^q - 1 size is what the mempool's ring uses best. */
-	uint64_t size = DP_POOL_MIN;
-
-	while (size < n && size < UINT32_MAX / 2)
-		size = size * 2 + 1;
-	return (unsigned)size;
+	if (n < DP_POOL_MIN)
+		n = DP_POOL_MIN;
+	return n > UINT32_MAX / 2 ? UINT32_MAX / 2 : (unsigned)n;
 }

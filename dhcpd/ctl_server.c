@@ -348,8 +348,9 @@ static void ctl_accept(struct ctl_server *srv, int64_t now)
 					snprintf(more, sizeof(more),
 					         " (and %llu more since the last report)",
 					         (unsigned long long)supp);
-				log_warn("control socket: %d clients already connected; refused one%s",
-				         CTL_SERVER_CLIENTS_MAX, more);
+				log_warn(
+				    "control socket: %d clients already connected; refused one%s",
+				    CTL_SERVER_CLIENTS_MAX, more);
 			}
 			continue;
 		}

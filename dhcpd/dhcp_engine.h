@@ -63,8 +63,14 @@ struct dhcp_engine_params {
 	uint32_t queue_tenant;
 };
 
-#define DHCP_ENGINE_QUEUE_TOTAL 1024
-#define DHCP_ENGINE_QUEUE_TENANT 64
+/*
+ * A tenant's queue must hold more than one loop's worth of its frames (the lcore reads up
+ * to DP_RX_ROUNDS bursts of 32 per port before serving): a smaller cap drops a busy but
+ * well-behaved tenant's frames whenever the lcore is briefly late. The cap still bounds
+ * what one flooding tenant can hold of the engine's entries.
+ */
+#define DHCP_ENGINE_QUEUE_TOTAL 2048
+#define DHCP_ENGINE_QUEUE_TENANT 512
 
 struct dhcp_engine;
 
@@ -140,6 +146,13 @@ unsigned dhcp_engine_serve(struct dhcp_engine *e, unsigned budget, int64_t now);
 
 /* Messages waiting in the queues. */
 unsigned dhcp_engine_queued(const struct dhcp_engine *e);
+
+/*
+ * Whether the lease store holds the engine back: nearly every pending-ACK record waits
+ * for a commit, so further REQUESTs are dropped until completions come. The dataplane
+ * then lets the lease writer have the CPU if they share one. Owner lcore.
+ */
+bool dhcp_engine_backlogged(const struct dhcp_engine *e);
 
 /* Counts one event @c for tenant @t (a drop the dataplane decided). Owner lcore. */
 void dhcp_engine_count(struct dhcp_engine *e, const struct tenant *t, enum tenant_counter c);

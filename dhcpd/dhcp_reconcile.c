@@ -169,6 +169,9 @@ static size_t take_over(struct dhcp_engine *e, struct dhcp_instance *from, struc
 	to->at_cap = from->at_cap;
 	to->last_full_sweep = from->last_full_sweep;
 	to->commit_log = from->commit_log;
+	to->exhausted_log = from->exhausted_log;
+	to->cap_log = from->cap_log;
+	to->decline_log = from->decline_log;
 	/* The budget keeps the tokens it had, within the new burst. */
 	to->bucket = from->bucket;
 	dhcp_limits_bucket(to, e->now_ns, true);

@@ -85,6 +85,7 @@ static int open_store(struct service *s)
 		.batch_max = svc->lease_db.batch_max,
 		.batch_usec = svc->lease_db.batch_usec,
 		.queue_size = svc->lease_db.queue_size,
+		.events_retention_days = svc->lease_db.events_retention,
 		/* One completion queue per lcore: each engine is the owner of its index. */
 		.n_owners = (uint16_t)dp_n_lcores(s->dp),
 	};
@@ -228,12 +229,12 @@ static void log_lcores(const struct service *s)
 			len += (size_t)w;
 		}
 		log_info("lcore %u (index %u): frames %llu, busy %llu cycles in %llu loops, tsc_hz "
-			 "%llu, handoff out %llu in %llu full %llu; cycles/items:%s",
+			 "%llu, handoff out %llu in %llu full %llu, yields %llu; cycles/items:%s",
 			 ls.lcore_id, l, (unsigned long long)frames,
 			 (unsigned long long)ls.busy_cycles, (unsigned long long)ls.busy_loops,
 			 (unsigned long long)ls.tsc_hz, (unsigned long long)ls.handoff_out,
 			 (unsigned long long)ls.handoff_in, (unsigned long long)ls.handoff_full,
-			 line);
+			 (unsigned long long)ls.yields, line);
 	}
 }
 

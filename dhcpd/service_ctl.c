@@ -85,12 +85,12 @@ static void sc_port(void *ctx, size_t i, struct ctl_port_info *out)
 	}
 	/* The classifier's keys; "none" is no key (the frame got no tenant). */
 	out->relay_info_ignored = ps.relay_info_ignored;
-	for (int k = DP_CLASS_NONE + 1; k < DP_CLASS__COUNT && out->n_classified < CTL_PORT_DROPS_MAX;
-	     k++) {
+	for (int k = DP_CLASS_NONE + 1;
+	     k < DP_CLASS__COUNT && out->n_classified < CTL_PORT_DROPS_MAX; k++) {
 		if ((size_t)k >= sizeof(ps.classified) / sizeof(ps.classified[0]))
 			break;
-		out->classified[out->n_classified++] = (struct ctl_counter){
-		    dp_class_key_name((enum dp_class_key)k), ps.classified[k]};
+		out->classified[out->n_classified++] =
+		    (struct ctl_counter){dp_class_key_name((enum dp_class_key)k), ps.classified[k]};
 	}
 }
 

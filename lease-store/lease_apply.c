@@ -45,6 +45,20 @@ int lease_apply_prepare(struct lease_store *s, char *err, size_t errlen)
 	     " vlan_outer = excluded.vlan_outer, vlan_inner = excluded.vlan_inner,"
 	     " outside_pools = 0"},
 	    /*
+	     * A renewal by the client the row already names: only the times, the state and
+	     * what the relay said change. An upsert sets every column, and SQLite rewrites
+	     * the entries of every index on a column it sets, changed or not: the hardware
+	     * address and client identifier indexes, one random leaf page each per renewal,
+	     * which at high rates cost more than the row itself. When the row names another
+	     * client (or there is none), nothing matches and the upsert follows.
+	     */
+	    {offsetof(struct lease_writer_stmts, renew),
+	     "UPDATE leases SET state = ?3, start_time = ?4, end_time = ?5, cltt = ?6,"
+	     " hostname = ?10, giaddr = ?11, circuit_id = ?12, remote_id = ?13, port = ?14,"
+	     " vlan_outer = ?15, vlan_inner = ?16, outside_pools = 0"
+	     " WHERE tenant_id = ?1 AND address = ?2 AND hwtype IS ?7 AND hwaddr IS ?8"
+	     " AND client_id IS ?9"},
+	    /*
 	     * The row a release, decline or expiry ends. A release or an expiry ends an
 	     * active binding only: a late EXPIRE for a lease the maintenance sweep already
 	     * ended, or a RELEASE of a lease that ran out, finds nothing and records nothing.
@@ -146,6 +160,37 @@ static int lease_apply_event(struct lease_store *s, int64_t time, enum lease_op 
 	return SQLITE_OK;
 }
 
+/*
+ * A RENEW of the row's own client, in place (see the renew statement): SQLITE_DONE when it
+ * changed the row, SQLITE_OK when no row names that client (the upsert is needed), or an
+ * error.
+ */
+static int lease_apply_renew(struct lease_store *s, const struct lease_change *c)
+{
+	int rc = lease_row_bind(s->ws.renew, 1, &c->rec);
+
+	if (rc != SQLITE_OK) {
+		sqlite3_clear_bindings(s->ws.renew);
+		return rc;
+	}
+	rc = lease_apply_step(s->ws.renew);
+	if (rc != SQLITE_DONE)
+		return rc;
+	return sqlite3_changes(s->wdb) > 0 ? SQLITE_DONE : SQLITE_OK;
+}
+
+/* The row of a BIND (or of a RENEW the in-place update did not fit): SQLITE_DONE or an error. */
+static int lease_apply_upsert(struct lease_store *s, const struct lease_change *c)
+{
+	int rc = lease_row_bind(s->ws.upsert, 1, &c->rec);
+
+	if (rc != SQLITE_OK) {
+		sqlite3_clear_bindings(s->ws.upsert);
+		return rc;
+	}
+	return lease_apply_step(s->ws.upsert);
+}
+
 /* A BIND or RENEW: the row, then its event. */
 static int lease_apply_bind(struct lease_store *s, const struct lease_change *c)
 {
@@ -153,12 +198,9 @@ static int lease_apply_bind(struct lease_store *s, const struct lease_change *c)
 
 	if (rc != SQLITE_OK)
 		return rc;
-	rc = lease_row_bind(s->ws.upsert, 1, &c->rec);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(s->ws.upsert);
-		return rc;
-	}
-	rc = lease_apply_step(s->ws.upsert);
+	rc = c->op == LEASE_OP_RENEW ? lease_apply_renew(s, c) : SQLITE_OK;
+	if (rc == SQLITE_OK)
+		rc = lease_apply_upsert(s, c);
 	if (rc != SQLITE_DONE)
 		return rc;
 	return lease_apply_event(s, c->rec.cltt, c->op,

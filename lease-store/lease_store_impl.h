@@ -62,6 +62,7 @@ struct lease_writer_stmts {
 	sqlite3_stmt *commit;
 	sqlite3_stmt *rollback;
 	sqlite3_stmt *upsert;      /* lease_apply.c: the row of a BIND or RENEW */
+	sqlite3_stmt *renew;       /* a RENEW of the client the row names: times only */
 	sqlite3_stmt *row_get;     /* the row a RELEASE, DECLINE or EXPIRE ends */
 	sqlite3_stmt *set_state;   /* its new state */
 	sqlite3_stmt *event;       /* the event of a change */

@@ -147,7 +147,8 @@ idle() {
 	r0=$(runtime "$pid")
 	c0=$(runtime "$pid" "$pid")
 	s0=$(switches "$pid")
-	sleep "$IDLE_SECS"
+	sleep "$IDLE_SECS" &
+	wait $! # (a signal to this script is handled at once, not after the sleep)
 	w1=$(date +%s%N)
 	t1=$(ticks "$pid")
 	r1=$(runtime "$pid")

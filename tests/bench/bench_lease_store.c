@@ -4,21 +4,40 @@
  * change with its event row), and the completion polled back by the producer, as a
  * dataplane lcore does before it sends a DHCPACK.
  *
- * Table 1: batch size (1 .. 4096) x synchronous (FULL, NORMAL) -> lease changes per second,
- * transactions per second, and the latency from submit to completion.
- * Table 2: the writer's maintenance (expiry of leases that ran out, pruning of old events)
- * draining a large backlog while a client keeps committing one change at a time: the
- * latency of those changes with and without the backlog, to show that maintenance, done
- * in small transactions between batches, does not stall commits.
+ * The changes look like a real service's: every client has its own MAC address (a hash of
+ * its number, so that they arrive in no order, as real ones do), a client identifier
+ * (01 + MAC, as most clients send), a host name, and the relay's giaddr, circuit-id and
+ * remote-id. Each cell starts from a copy of one database that already holds
+ * BENCH_PREFILL active leases (and their events), so that the indexes have a realistic
+ * size. Two workloads:
+ *   bind:  BIND of an address nobody had yet (DORA of new clients);
+ *   renew: RENEW of one of the prefilled leases (the steady state of a service).
+ *
+ * Table 1: bind, batch size (1 .. 4096) x synchronous (FULL, NORMAL); table 2: renew at
+ * a few batch sizes. Per cell: lease changes per second, transactions per second, the
+ * latency from submit to completion, and the CPU the writer thread used per change (from
+ * the scheduler's own clock, /proc/self/task/TID/schedstat, which counts only the time
+ * the thread ran, so it stays meaningful when other work shares the CPU), with the rate
+ * that CPU cost allows on one core. The checkpointer thread's CPU per change is shown
+ * apart: it copies the WAL into the database off the commit path.
+ * Table 3: the writer's maintenance (expiry of leases that ran out, pruning of old events)
+ * draining a large backlog while a client keeps committing one change at a time.
  *
  * A file database in a fresh directory under $TMPDIR (default /tmp); the file system type
- * is printed. Nothing here is asserted: the numbers are for people.
+ * and the load average are printed. Nothing here is asserted: the numbers are for people.
  *
- * Usage: bench_lease_store [SECONDS_PER_CELL [BATCH full|normal]] (default 1.0 s; with
- * BATCH, only that cell, e.g. under a profiler)
+ * Usage:
+ *   bench_lease_store [SECONDS_PER_CELL]                        every table (default 1 s)
+ *   bench_lease_store SECONDS BATCH full|normal [bind|renew]    one cell
+ *   bench_lease_store --changes N BATCH full|normal [bind|renew]
+ *       one cell of exactly N changes: under valgrind --tool=callgrind --instr-atstart=no
+ *       counting starts with the cell's store, so the writer thread's instructions divided
+ *       by N are its instructions per change (docs/lease-store.md shows the command)
+ * Environment: BENCH_PREFILL (leases in the starting database, default 100000).
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,12 +49,21 @@
 
 #include <linux/magic.h>
 
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#else
+#define CALLGRIND_START_INSTRUMENTATION
+#endif
+
 #include "lease-store/lease_store.h"
 
 #define BENCH_TENANT_ADDR_BASE 0x0a000000u
+#define BENCH_PREFILL_DEFAULT  100000
 /* A busy service's steady rate of lease changes, for the maintenance table. */
 #define BENCH_MAINT_RATE    500
 #define BENCH_MAINT_BACKLOG 50000
+
+enum bench_work { BENCH_BIND, BENCH_RENEW };
 
 static double bench_now(void)
 {
@@ -46,10 +74,10 @@ static double bench_now(void)
 }
 
 /*
- * CPU seconds the writer thread ("lease-writer") has used since it started, from
- * /proc/self/task/TID/stat (clock ticks), or -1 when it cannot be found.
+ * CPU seconds the thread called @name has run since it started, from the scheduler's
+ * clock (/proc/self/task/TID/schedstat, nanoseconds), or -1 when there is no such thread.
  */
-static double bench_writer_cpu(void)
+static double bench_thread_cpu(const char *name)
 {
 	DIR *dir = opendir("/proc/self/task");
 	struct dirent *de;
@@ -58,7 +86,7 @@ static double bench_writer_cpu(void)
 	if (dir == NULL)
 		return -1;
 	while (cpu < 0 && (de = readdir(dir)) != NULL) {
-		char path[300], buf[1024];
+		char path[300], buf[256];
 		FILE *fp;
 
 		if (de->d_name[0] == '.')
@@ -67,28 +95,21 @@ static double bench_writer_cpu(void)
 		fp = fopen(path, "r");
 		if (fp == NULL)
 			continue;
-		bool writer =
-		    fgets(buf, sizeof(buf), fp) != NULL && strncmp(buf, "lease-writer", 12) == 0;
+		bool match = fgets(buf, sizeof(buf), fp) != NULL &&
+		             strncmp(buf, name, strlen(name)) == 0 && buf[strlen(name)] == '\n';
 
 		fclose(fp);
-		if (!writer)
+		if (!match)
 			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/stat", de->d_name);
+		snprintf(path, sizeof(path), "/proc/self/task/%s/schedstat", de->d_name);
 		fp = fopen(path, "r");
 		if (fp == NULL)
 			continue;
-		size_t len = fread(buf, 1, sizeof(buf) - 1, fp);
+		unsigned long long ns;
 
+		if (fscanf(fp, "%llu", &ns) == 1)
+			cpu = (double)ns / 1e9;
 		fclose(fp);
-		buf[len] = '\0';
-		/* After the command name in parentheses: fields 3 .. 15; utime and stime last. */
-		const char *p = strrchr(buf, ')');
-		unsigned long long ut, st;
-
-		if (p != NULL &&
-		    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
-		           &st) == 2)
-			cpu = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 	}
 	closedir(dir);
 	return cpu;
@@ -152,6 +173,26 @@ static void bench_dir_remove(struct bench_dir *d)
 	rmdir(d->dir);
 }
 
+/* Copies file @from to @to (the prefilled database into a cell's directory). */
+static int bench_copy(const char *from, const char *to)
+{
+	char buf[1 << 16];
+	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ssize_t n = 0;
+
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0) {
+		if (write(out, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	}
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return in < 0 || out < 0 || n < 0 ? -EIO : 0;
+}
+
 static struct lease_store *bench_open(const char *db, bool full, uint32_t batch, uint32_t usec,
                                       uint32_t queue, uint32_t maint_ms, uint32_t *tenant)
 {
@@ -179,10 +220,25 @@ static struct lease_store *bench_open(const char *db, bool full, uint32_t batch,
 	return s;
 }
 
-static void bench_change(struct lease_change *ch, uint32_t tenant, uint32_t i, int64_t now)
+/* A 32-bit mix (the finalizer of MurmurHash3): client numbers to unordered MAC bytes. */
+static uint32_t bench_mix(uint32_t x)
 {
+	x ^= x >> 16;
+	x *= 0x85ebca6bu;
+	x ^= x >> 13;
+	x *= 0xc2b2ae35u;
+	x ^= x >> 16;
+	return x;
+}
+
+/* The change of client @i (the holder of address base + @i) at time @now. */
+static void bench_change(struct lease_change *ch, enum lease_op op, uint32_t tenant, uint32_t i,
+                         int64_t now)
+{
+	uint32_t h = bench_mix(i);
+
 	memset(ch, 0, sizeof(*ch));
-	ch->op = LEASE_OP_BIND;
+	ch->op = op;
 	ch->cookie = i;
 	ch->rec.tenant_id = tenant;
 	ch->rec.address = BENCH_TENANT_ADDR_BASE + (i & 0xffffff);
@@ -193,14 +249,19 @@ static void bench_change(struct lease_change *ch, uint32_t tenant, uint32_t i, i
 	ch->rec.hwtype = 1;
 	ch->rec.hwlen = 6;
 	ch->rec.hwaddr[0] = 0x02;
-	ch->rec.hwaddr[3] = (uint8_t)(i >> 16);
-	ch->rec.hwaddr[4] = (uint8_t)(i >> 8);
-	ch->rec.hwaddr[5] = (uint8_t)i;
-	ch->rec.hostname_len = 8;
-	memcpy(ch->rec.hostname, "bench-pc", 8);
+	ch->rec.hwaddr[1] = (uint8_t)(i >> 24);
+	memcpy(&ch->rec.hwaddr[2], &h, 4);
+	ch->rec.client_id_len = 7;
+	ch->rec.client_id[0] = 1;
+	memcpy(&ch->rec.client_id[1], ch->rec.hwaddr, 6);
+	ch->rec.hostname_len = (uint8_t)snprintf(ch->rec.hostname, sizeof(ch->rec.hostname),
+	                                         "pc-%06x", (unsigned)(h & 0xffffff));
 	ch->rec.giaddr = 0xc0a80101;
-	ch->rec.circuit_id_len = 5;
-	memcpy(ch->rec.circuit_id, "eth0/", 5);
+	ch->rec.circuit_id_len = (uint8_t)snprintf((char *)ch->rec.circuit_id,
+	                                           sizeof(ch->rec.circuit_id), "eth0/1/%u",
+	                                           (unsigned)(i % 48));
+	ch->rec.remote_id_len = 6;
+	memcpy(ch->rec.remote_id, "\x00\x1b\x21\x3c\x4d\x5e", 6);
 }
 
 static int bench_cmp_double(const void *a, const void *b)
@@ -210,7 +271,7 @@ static int bench_cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Latency samples (seconds), reservoir-free: at most one per change, capped. */
+/* Latency samples (seconds): at most one per change, capped. */
 struct bench_lat {
 	double *v;
 	size_t n, cap;
@@ -232,32 +293,84 @@ static double bench_lat_pct(struct bench_lat *l, double pct)
 	return l->v[i];
 }
 
+/*
+ * The database every cell starts from: @n active leases of clients 0 .. n-1, bound an hour
+ * ago for a day, committed in large batches without any maintenance.
+ */
+static int bench_prefill(const char *db, uint32_t n)
+{
+	int64_t now = time(NULL);
+	uint32_t tenant;
+	struct lease_store *s = bench_open(db, false, 4096, 2000, 8192, 0, &tenant);
+	struct lease_completion done[512];
+	uint32_t sent = 0, got = 0;
+
+	if (s == NULL || lease_store_start(s) != 0)
+		return -EIO;
+	while (got < n) {
+		while (sent < n && sent - got < 8192) {
+			struct lease_change ch;
+
+			bench_change(&ch, LEASE_OP_BIND, tenant, sent, now - 3600);
+			/* Long leases: none runs out (and is expired by the writer) during a cell. */
+			ch.rec.end_time = now + 86400;
+			if (lease_store_submit(s, &ch) != 0)
+				break;
+			sent++;
+		}
+		size_t k = lease_store_poll(s, 0, done, 512);
+
+		for (size_t i = 0; i < k; i++) {
+			if (done[i].status != 0) {
+				lease_store_close(s);
+				return -EIO;
+			}
+		}
+		got += (uint32_t)k;
+		if (k == 0)
+			bench_sleep_us(100);
+	}
+	lease_store_close(s);
+	return 0;
+}
+
+struct bench_cell {
+	bool full;
+	uint32_t batch;
+	enum bench_work work;
+	double seconds;   /* with changes 0: the cell's length */
+	uint64_t changes; /* or exactly this many changes */
+};
+
 struct bench_result {
-	double cpu_us; /* the writer thread's CPU time per change */
+	double writer_us; /* the writer thread's CPU time per change */
+	double ckpt_us;   /* the checkpointer's */
 	double changes_per_s;
 	double txn_per_s;
 	double avg_batch;
 	double p50_ms, p99_ms;
+	uint64_t completed;
 	uint64_t failed;
 };
 
 /*
- * Runs one cell: a producer keeps up to @inflight changes submitted and polls their
- * completions, for @seconds.
+ * Runs one cell on a copy of @prefilled (holding @prefill leases): a producer keeps up to
+ * two batches of changes submitted and polls their completions.
  */
-static int bench_cell(bool full, uint32_t batch, double seconds, struct bench_result *r)
+static int bench_cell(const struct bench_cell *c, const char *prefilled, uint32_t prefill,
+                      struct bench_result *r)
 {
 	/*
 	 * Two batches in flight: one being committed while the next fills, as a busy service
 	 * would keep the writer. Deeper only adds queueing to the latency.
 	 */
-	uint32_t inflight = batch * 2;
+	uint32_t inflight = c->batch * 2;
 	struct lease_completion done[512];
 	struct lease_store_stats st0, st1;
 	struct bench_dir d;
 	struct lease_store *s;
 	uint32_t tenant, next = 0, outstanding = 0;
-	uint64_t completed = 0, failed = 0;
+	uint64_t completed = 0, failed = 0, submitted = 0;
 	int64_t now = time(NULL);
 	double *sent = calloc(inflight * 2, sizeof(*sent));
 	struct bench_lat lat = {.cap = 4000000};
@@ -265,26 +378,50 @@ static int bench_cell(bool full, uint32_t batch, double seconds, struct bench_re
 	lat.v = calloc(lat.cap, sizeof(*lat.v));
 	if (sent == NULL || lat.v == NULL || bench_dir_make(&d) != 0)
 		return -ENOMEM;
+	if (bench_copy(prefilled, d.db) != 0) {
+		bench_dir_remove(&d);
+		return -EIO;
+	}
+	/*
+	 * Under callgrind --instr-atstart=no, counting starts here, for every thread: the
+	 * prefill's threads have ended, and this cell's writer and checkpointer have not
+	 * started yet (callgrind's ZERO_STATS would zero the calling thread's counts only).
+	 */
+	CALLGRIND_START_INSTRUMENTATION;
 	/* A batch window long enough for a producer that keeps the queue fed to fill it. */
-	s = bench_open(d.db, full, batch, 2000, inflight * 2, 0, &tenant);
+	s = bench_open(d.db, c->full, c->batch, 2000, inflight * 2, 0, &tenant);
 	if (s == NULL || lease_store_start(s) != 0) {
 		bench_dir_remove(&d);
 		return -EIO;
 	}
+	/* Let the writer's first maintenance (nothing to do here) pass before measuring. */
+	bench_sleep_us(20000);
 	lease_store_get_stats(s, &st0);
-	double t0 = bench_now(), end = t0 + seconds, t;
+	double w0 = bench_thread_cpu("lease-writer"), k0 = bench_thread_cpu("lease-ckpt");
 
-	while ((t = bench_now()) < end || outstanding > 0) {
+	double t0 = bench_now(), end = c->changes == 0 ? t0 + c->seconds : 1e300, t;
+
+	while (((t = bench_now()) < end && (c->changes == 0 || submitted < c->changes)) ||
+	       outstanding > 0) {
 		/* Keep the queue fed while the cell runs. */
-		while (t < end && outstanding < inflight) {
+		while (t < end && (c->changes == 0 || submitted < c->changes) &&
+		       outstanding < inflight) {
 			struct lease_change ch;
 
-			bench_change(&ch, tenant, next, now);
+			if (c->work == BENCH_BIND) {
+				bench_change(&ch, LEASE_OP_BIND, tenant, prefill + next, now);
+			} else {
+				/* Each renewal a second later than the previous one of its lease. */
+				bench_change(&ch, LEASE_OP_RENEW, tenant, next % prefill,
+				             now + 1 + next / prefill);
+				ch.rec.start_time = now - 3600;
+			}
 			ch.cookie = next % (inflight * 2);
 			if (lease_store_submit(s, &ch) != 0)
 				break;
 			sent[ch.cookie] = t;
 			next++;
+			submitted++;
 			outstanding++;
 		}
 		size_t n = lease_store_poll(s, 0, done, sizeof(done) / sizeof(done[0]));
@@ -301,13 +438,16 @@ static int bench_cell(bool full, uint32_t batch, double seconds, struct bench_re
 		completed += n;
 		outstanding -= (uint32_t)n;
 	}
-	double elapsed = bench_now() - t0, cpu = bench_writer_cpu();
+	double elapsed = bench_now() - t0;
+	double w1 = bench_thread_cpu("lease-writer"), k1 = bench_thread_cpu("lease-ckpt");
 
 	lease_store_get_stats(s, &st1);
 	lease_store_close(s);
 	bench_dir_remove(&d);
+	r->completed = completed;
 	r->changes_per_s = (double)completed / elapsed;
-	r->cpu_us = completed > 0 && cpu >= 0 ? cpu * 1e6 / (double)completed : 0;
+	r->writer_us = completed > 0 && w0 >= 0 ? (w1 - w0) * 1e6 / (double)completed : 0;
+	r->ckpt_us = completed > 0 && k0 >= 0 ? (k1 - k0) * 1e6 / (double)completed : 0;
 	r->txn_per_s = (double)(st1.transactions - st0.transactions) / elapsed;
 	r->avg_batch = st1.transactions > st0.transactions
 	                   ? (double)(st1.committed - st0.committed) /
@@ -319,6 +459,28 @@ static int bench_cell(bool full, uint32_t batch, double seconds, struct bench_re
 	free(sent);
 	free(lat.v);
 	return 0;
+}
+
+static void bench_row(const struct bench_cell *c, const struct bench_result *r)
+{
+	double load[1] = {0};
+
+	getloadavg(load, 1);
+	printf("| %5u | %-6s | %-5s | %9.0f | %7.0f | %9.1f | %7.2f | %8.2f | %9.2f | %8.0f |"
+	       " %7.2f | %5.1f |%s\n",
+	       c->batch, c->full ? "FULL" : "NORMAL", c->work == BENCH_BIND ? "bind" : "renew",
+	       r->changes_per_s, r->txn_per_s, r->avg_batch, r->p50_ms, r->p99_ms, r->writer_us,
+	       r->writer_us > 0 ? 1e6 / r->writer_us : 0, r->ckpt_us, load[0],
+	       r->failed != 0 ? " (some changes failed!)" : "");
+	fflush(stdout);
+}
+
+static void bench_header(void)
+{
+	printf("| batch | sync   | work  | changes/s |  txn/s | changes/txn | p50 ms |   p99 ms |"
+	       " writer us | 1-core/s | ckpt us | load  |\n");
+	printf("|------:|:-------|:------|----------:|-------:|------------:|-------:|---------:|"
+	       "----------:|---------:|--------:|------:|\n");
 }
 
 /*
@@ -345,7 +507,7 @@ static int bench_maint(uint32_t backlog, uint32_t rate, double seconds)
 	if (backlog > 0) {
 		/*
 		 * The backlog, queued into a store whose writer never starts: closing it commits
-		 * the lot (NORMAL, big batches) without any maintenance.
+		 * the lot (big batches) without any maintenance.
 		 */
 		s = bench_open(d.db, false, 4096, 2000, BENCH_MAINT_BACKLOG, 0, &tenant);
 		if (s == NULL)
@@ -353,7 +515,7 @@ static int bench_maint(uint32_t backlog, uint32_t rate, double seconds)
 		for (uint32_t i = 0; i < backlog; i++) {
 			struct lease_change ch;
 
-			bench_change(&ch, tenant, 0x800000 + i, now - 60 * 86400);
+			bench_change(&ch, LEASE_OP_BIND, tenant, 0x800000 + i, now - 60 * 86400);
 			ch.rec.end_time = now - 59 * 86400;
 			if (lease_store_submit(s, &ch) != 0)
 				return -EIO;
@@ -371,7 +533,7 @@ static int bench_maint(uint32_t backlog, uint32_t rate, double seconds)
 		if (t - t0 < seconds && t >= next && drained == 0 && outstanding < 16384) {
 			struct lease_change ch;
 
-			bench_change(&ch, tenant, i, now);
+			bench_change(&ch, LEASE_OP_BIND, tenant, i, now);
 			ch.cookie = i % 16384;
 			if (lease_store_submit(s, &ch) == 0) {
 				sent[ch.cookie] = t;
@@ -419,67 +581,117 @@ static int bench_maint(uint32_t backlog, uint32_t rate, double seconds)
 	return 0;
 }
 
+static int bench_usage(void)
+{
+	fprintf(stderr, "usage: bench_lease_store [SECONDS_PER_CELL]\n"
+	                "       bench_lease_store SECONDS BATCH full|normal [bind|renew]\n"
+	                "       bench_lease_store --changes N BATCH full|normal [bind|renew]\n");
+	return 2;
+}
+
+/* One cell from the command line (argv: SECONDS|--changes N, BATCH, SYNC [, WORK]). */
+static int bench_one(int argc, char **argv, const char *prefilled, uint32_t prefill)
+{
+	struct bench_cell c = {0};
+	struct bench_result r;
+	int a = 1;
+
+	if (strcmp(argv[a], "--changes") == 0) {
+		c.changes = strtoull(argv[++a], NULL, 10);
+		if (c.changes == 0)
+			return bench_usage();
+	} else {
+		c.seconds = atof(argv[a]);
+	}
+	a++;
+	if (argc - a < 2 || argc - a > 3 || atoi(argv[a]) <= 0 ||
+	    (strcmp(argv[a + 1], "full") != 0 && strcmp(argv[a + 1], "normal") != 0) ||
+	    (argc - a == 3 && strcmp(argv[a + 2], "bind") != 0 &&
+	     strcmp(argv[a + 2], "renew") != 0))
+		return bench_usage();
+	c.batch = (uint32_t)atoi(argv[a]);
+	c.full = strcmp(argv[a + 1], "full") == 0;
+	c.work = argc - a == 3 && strcmp(argv[a + 2], "renew") == 0 ? BENCH_RENEW : BENCH_BIND;
+	if (bench_cell(&c, prefilled, prefill, &r) != 0)
+		return 1;
+	printf("batch %u, %s, %s: %" PRIu64 " changes, %.0f changes/s, %.0f transactions/s,"
+	       " %.1f changes/txn, p50 %.2f ms, p99 %.2f ms, writer %.2f CPU us/change"
+	       " (%.0f/s on one core), checkpointer %.2f CPU us/change\n",
+	       c.batch, c.full ? "FULL" : "NORMAL", c.work == BENCH_BIND ? "bind" : "renew",
+	       r.completed, r.changes_per_s, r.txn_per_s, r.avg_batch, r.p50_ms, r.p99_ms,
+	       r.writer_us, r.writer_us > 0 ? 1e6 / r.writer_us : 0, r.ckpt_us);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const uint32_t batches[] = {1, 4, 16, 64, 256, 1024, 4096};
-	double seconds = argc > 1 ? atof(argv[1]) : 1.0;
-	struct bench_dir probe;
+	static const uint32_t renew_batches[] = {64, 1024, 4096};
+	const char *env = getenv("BENCH_PREFILL");
+	uint32_t prefill = env != NULL ? (uint32_t)strtoul(env, NULL, 10) : BENCH_PREFILL_DEFAULT;
+	double seconds = argc > 1 && argv[1][0] != '-' ? atof(argv[1]) : 1.0;
+	struct bench_dir pre;
+	int ret = 0;
 
-	if (seconds <= 0 || argc == 3 || argc > 4 ||
-	    (argc == 4 && (atoi(argv[2]) <= 0 ||
-	                   (strcmp(argv[3], "full") != 0 && strcmp(argv[3], "normal") != 0)))) {
-		fprintf(stderr,
-		        "usage: bench_lease_store [SECONDS_PER_CELL [BATCH full|normal]]\n");
-		return 2;
-	}
-	if (argc == 4) {
-		struct bench_result r;
-		bool full = strcmp(argv[3], "full") == 0;
-
-		if (bench_cell(full, (uint32_t)atoi(argv[2]), seconds, &r) != 0)
-			return 1;
-		printf("batch %s, %s: %.0f changes/s, %.0f transactions/s, %.1f changes/txn,"
-		       " p50 %.2f ms, p99 %.2f ms, writer %.1f CPU us/change\n",
-		       argv[2], argv[3], r.changes_per_s, r.txn_per_s, r.avg_batch, r.p50_ms,
-		       r.p99_ms, r.cpu_us);
-		return 0;
-	}
-	if (bench_dir_make(&probe) != 0) {
+	if (argc > 6 || argc == 3 || (argc == 2 && seconds <= 0) || prefill == 0 ||
+	    prefill > 0x7fffff)
+		return bench_usage();
+	if (bench_dir_make(&pre) != 0) {
 		perror("bench_lease_store: mkdtemp");
 		return 1;
 	}
-	printf("lease store group commit: submit -> writer -> completion, one producer,\n"
-	       "each change a BIND (row upsert + event row), %.1f s per cell\n",
-	       seconds);
-	printf("database directory: %s, file system: %s\n", probe.dir, bench_fs_name(probe.dir));
+	if (bench_prefill(pre.db, prefill) != 0) {
+		fprintf(stderr, "bench_lease_store: cannot prefill the database\n");
+		bench_dir_remove(&pre);
+		return 1;
+	}
+	if (argc >= 4) {
+		ret = bench_one(argc, argv, pre.db, prefill);
+		bench_dir_remove(&pre);
+		return ret;
+	}
+	printf("lease store group commit: submit -> writer -> completion, one producer;\n"
+	       "bind = BIND of a new address, renew = RENEW of an existing lease (each a row\n"
+	       "write + an event row); %u leases in the database at the start; %.1f s per cell\n",
+	       prefill, seconds);
+	printf("database directory: %s, file system: %s\n", pre.dir, bench_fs_name(pre.dir));
 	double load[3];
 
 	if (getloadavg(load, 3) == 3)
-		printf("load average at the start: %.2f %.2f %.2f (other work on the machine"
-		       " skews every figure)\n",
-		       load[0], load[1], load[2]);
-	printf("\n");
-	bench_dir_remove(&probe);
-
-	printf("| batch | synchronous | changes/s | transactions/s | changes/txn | p50 ms |"
-	       " p99 ms | writer CPU us/change |\n");
-	printf("|------:|:------------|----------:|---------------:|------------:|-------:|"
-	       "-------:|---------------------:|\n");
-	for (int full = 1; full >= 0; full--) {
-		for (size_t i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
+		printf("load average at the start: %.2f %.2f %.2f on %ld CPUs (other work on the"
+		       " machine skews changes/s and latency; writer us is CPU time and holds)\n",
+		       load[0], load[1], load[2], sysconf(_SC_NPROCESSORS_ONLN));
+	printf("writer us = the writer thread's CPU per change; 1-core/s = 1e6 / writer us;"
+	       " ckpt us = the checkpointer thread's CPU per change; load = 1-min load average\n\n");
+	bench_header();
+	for (int full = 1; full >= 0 && ret == 0; full--) {
+		for (size_t i = 0; i < sizeof(batches) / sizeof(batches[0]) && ret == 0; i++) {
+			struct bench_cell c = {.full = full, .batch = batches[i], .seconds = seconds};
 			struct bench_result r;
 
-			if (bench_cell(full, batches[i], seconds, &r) != 0) {
-				fprintf(stderr, "bench_lease_store: cell failed\n");
-				return 1;
-			}
-			printf("| %5u | %-11s | %9.0f | %14.0f | %11.1f | %6.2f | %6.2f | %13.1f "
-			       "|%s\n",
-			       batches[i], full ? "FULL" : "NORMAL", r.changes_per_s, r.txn_per_s,
-			       r.avg_batch, r.p50_ms, r.p99_ms, r.cpu_us,
-			       r.failed != 0 ? " (some changes failed!)" : "");
-			fflush(stdout);
+			ret = bench_cell(&c, pre.db, prefill, &r);
+			if (ret == 0)
+				bench_row(&c, &r);
 		}
+	}
+	for (int full = 1; full >= 0 && ret == 0; full--) {
+		for (size_t i = 0; i < sizeof(renew_batches) / sizeof(renew_batches[0]) && ret == 0;
+		     i++) {
+			struct bench_cell c = {.full = full,
+			                       .batch = renew_batches[i],
+			                       .work = BENCH_RENEW,
+			                       .seconds = seconds};
+			struct bench_result r;
+
+			ret = bench_cell(&c, pre.db, prefill, &r);
+			if (ret == 0)
+				bench_row(&c, &r);
+		}
+	}
+	bench_dir_remove(&pre);
+	if (ret != 0) {
+		fprintf(stderr, "bench_lease_store: cell failed\n");
+		return 1;
 	}
 
 	printf("\nmaintenance under load: %d changes/s (FULL, batch_max 256, batch_usec 200)\n"

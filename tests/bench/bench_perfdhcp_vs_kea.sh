@@ -272,7 +272,7 @@ profile_start() {
 # profile_stop DIR SERVER MODE RATE: writes the report and prints its summary.
 profile_stop() {
 	local out=$OUT_DIR/perf-$2-$3.txt
-	kill -INT "$PERF_PID"
+	kill -INT "$PERF_PID" 2>/dev/null || true
 	wait "$PERF_PID" || true
 	perf report -i "$1/perf.data" --stdio --no-children --sort comm 2>/dev/null |
 		grep -E '^ +[0-9.]+%' >"$1/threads.txt" || true
@@ -307,9 +307,11 @@ step() {
 	fi
 	snapshot "$d/before"
 	[ "$4" != profile ] || profile_start "$d"
+	# In the background and waited for, so that a signal to this script is handled at once.
 	setsid -w ip netns exec "$(netlab_nsname cl)" "${PRIO[@]}" taskset -c "$CLIENT_CPU" \
 		perfdhcp -4 -r "$rate" -R "$CLIENTS" -p "$STEP" -W "$WAIT_USEC" "${args[@]}" \
-		>"$d/perfdhcp.out" 2>&1 </dev/null || rc=$?
+		>"$d/perfdhcp.out" 2>&1 </dev/null &
+	wait $! || rc=$?
 	snapshot "$d/after"
 	[ "$4" != profile ] || profile_stop "$d" "$server" "$mode" "$rate"
 	# 3 is perfdhcp's "some exchanges did not complete": the table says how many.
@@ -327,10 +329,16 @@ step() {
 # --- The run --------------------------------------------------------------------------------
 
 header() {
-	local rev
-	rev=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)
-	[ -z "$(git -C "$SRC" status --porcelain --untracked-files=no 2>/dev/null)" ] ||
-		rev="$rev+local changes"
+	local rev tree
+	# The source tree the daemon was built from, which need not be this script's.
+	tree=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt" 2>/dev/null)
+	tree=${tree:-$SRC}
+	if rev=$(git -C "$tree" rev-parse --short HEAD 2>/dev/null); then
+		[ -z "$(git -C "$tree" status --porcelain --untracked-files=no 2>/dev/null)" ] ||
+			rev="$rev+local changes"
+	else
+		rev="built from $tree"
+	fi
 	echo "perfdhcp vs kea-dhcp4, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "machine: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1), $(nproc) CPUs," \
 		"$(free -g | awk '/^Mem:/ {print $2}') GB, Linux $(uname -r)"
@@ -358,8 +366,8 @@ legend() {
 		over the step's wall time (perfdhcp's run and its final wait); us/lease: that time
 		per completed exchange. core%, core-us: the same from the server CPU's busy time
 		(/proc/stat), which adds the kernel's receive work for the server when it ran while
-		the server slept, and kernel threads such as the file system journal's, and
-		anything else that ran on that CPU. cl-cpu: busy % of perfdhcp's CPU (near 100,
+		the server slept, kernel threads (block I/O for the fsyncs), and anything else
+		that ran on that CPU. cl-cpu: busy % of perfdhcp's CPU (near 100,
 		perfdhcp is the limit). threads: CPU seconds and context switches per second of
 		each server thread (mtdhcpd: the lcore is "mtdhcpd"). ratio: mtdhcpd / Kea.
 	EOF
@@ -384,7 +392,7 @@ run_server() {
 	[ "$mode" != direct ] || direct_nat delete
 }
 
-{
+main() {
 	header
 	for mode in $MODES; do
 		for server in $SERVERS; do
@@ -395,6 +403,13 @@ run_server() {
 	echo
 	$REPORT table "$RESULTS"
 	legend
-} | tee "$OUT"
-[ "${PIPESTATUS[0]}" = 0 ] || die "the benchmark failed; see above"
+}
+
+# The run happens in this shell (not in a pipeline's subshell), so that the teardown knows
+# every process it started and a signal stops it at once; tee copies what it prints.
+exec {tee_fd}> >(tee "$OUT")
+tee_pid=$!
+main >&"$tee_fd"
+exec {tee_fd}>&-
+wait "$tee_pid"
 echo "results: $OUT"

@@ -14,9 +14,9 @@ Writes into DIR:
                        the frames of each queue belong to the other lcore)
   frames.txt           counts, one "key value" per line
 
-The frames: N clients spread over the T tenants, each client a relayed DHCPDISCOVER and
-then a relayed DHCPREQUEST in the SELECTING state (server identifier 10.0.0.1, requested
-address the one that client always gets), with option 82 (a circuit id) as a relay adds it,
+The frames: N clients spread over the T tenants, each client a relayed DHCPDISCOVER (asking
+for its own address) and then a relayed DHCPREQUEST in the SELECTING state (server
+identifier 10.0.0.1, the same address), with option 82 (a circuit id) as a relay adds it,
 from the relay 10.T.0.1:67 to the server 10.0.0.1:67. net_pcap replays the file forever
 (infinite_rx=1): the first pass binds every client, every later pass renews the same
 bindings, so each REQUEST is one durable lease change and one DHCPACK.
@@ -62,8 +62,11 @@ def dhcp(msg_type, t, i, xid):
     fixed = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", 1, 1, 6, 1, xid, 0, 0, bytes(4),
                         bytes(4), bytes(4), giaddr, chaddr, bytes(64), bytes(128))
     opts = bytes([99, 130, 83, 99, 53, 1, msg_type])
+    # The address the client had (or was offered) before, in both (RFC 2131 3.5, 4.3.1):
+    # whichever DISCOVERs the overloaded server drops, each client is offered its own.
+    opts += bytes([50, 4]) + client_ip(t, i)
     if msg_type == 3:
-        opts += bytes([50, 4]) + client_ip(t, i) + bytes([54, 4]) + SERVER_IP
+        opts += bytes([54, 4]) + SERVER_IP
     opts += bytes([55, 4, 1, 3, 6, 51])
     circuit = b"bench-t%02d-port%d" % (t, i % 48)
     opts += bytes([82, len(circuit) + 2, 1, len(circuit)]) + circuit

@@ -196,8 +196,8 @@ def ratio(a, b):
     return a / b if a and b else None
 
 
-# Busy time of the server's CPU not charged to the server (kernel threads such as the
-# journal's, interrupts, or another program) above which a step is flagged.
+# Busy time of the server's CPU not charged to the server (kernel threads, interrupts, or
+# another program), in % of the step, above which a step is flagged.
 OTHER_PCT = 15
 
 

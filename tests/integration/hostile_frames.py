@@ -16,12 +16,10 @@ cannot be read or names a VPN nobody serves (RFC 6607). Exits 1 when a check fai
 """
 import argparse
 import random
-import struct
 import sys
-import time
 
-from hostile_lib import (BCAST_MAC, DISCOVER, OFFER, Checks, Ctl, Port, bootp, delta, dhcp_frame,
-                         ether, flatten, ipv4, opt, udp, wait_counters)
+from hostile_lib import (BCAST_MAC, DISCOVER, OFFER, Checks, Ctl, Port, bootp, dhcp_frame, ether,
+                         flatten, ipv4, opt, udp, wait_counters)
 
 PRL = opt(55, bytes([1, 3, 6, 51]))
 

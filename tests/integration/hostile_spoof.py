@@ -30,8 +30,8 @@ import random
 import sys
 import time
 
-from hostile_lib import (ACK, DECLINE, DISCOVER, OFFER, RELEASE, REQUEST, Checks, Ctl, Port,
-                         bootp, dhcp_frame, flatten, ip_b, opt, wait_counters)
+from hostile_lib import (ACK, DECLINE, DISCOVER, NAK, OFFER, RELEASE, REQUEST, Checks, Ctl,
+                         Port, bootp, dhcp_frame, flatten, ip_b, opt, wait_counters)
 
 
 def is_drop(key):
@@ -106,6 +106,14 @@ def main():
         attempt("RELEASE of %s as its client, naming another server" % who,
                 release(mac, addr, options=(opt(54, ip_b("10.0.1.77")),) + ident),
                 {ten + "drop_not_for_us": 1})
+        # Not a RELEASE but a REQUEST for the address (INIT-REBOOT, RFC 2131 4.3.2): the
+        # server knows the address is another client's and refuses (it is authoritative).
+        xid = random.getrandbits(32)
+        steal = bootp(REQUEST, xid, me, options=(opt(50, ip_b(addr)),))
+        r = port.exchange(dhcp_frame(steal, me), xid)
+        c.expect(r is not None and r[1][2] == NAK,
+                 "a REQUEST for %s from another MAC gets a NAK (%s)"
+                 % (who, "type %d" % r[1][2] if r else "no reply"))
         if a.other:
             oth = "tenant:%s:" % a.other
             tags = ((0x8100, a.other_vlan),)

@@ -30,8 +30,8 @@ import argparse
 import random
 import sys
 
-from hostile_lib import (DISCOVER, OFFER, Checks, Ctl, Port, bootp, dhcp_frame, flatten,
-                         ip_b, opt, wait_counters)
+from hostile_lib import (DISCOVER, OFFER, Checks, Ctl, Port, bootp, dhcp_frame, flatten, opt,
+                         wait_counters)
 
 VICTIM_RELAY = "10.0.1.3"
 POOLS = {"victim": "10.50.0.", "lan100": "10.100.0.", "fallback": "10.60.0."}

@@ -32,7 +32,8 @@ cp "$ITEST_SRC/demo/mtdhcpd.conf" "$src/"
 echo 'default_tenant = "lan";' >>"$src/mtdhcpd.conf"
 cat >"$src/tenants.d/lan.conf" <<'EOF'
 server_address = "10.0.1.1";
-subnets = ( { subnet = "10.0.1.0/24"; pools = ( { first = "10.0.1.100"; last = "10.0.1.150"; } ); } );
+subnets = ( { subnet = "10.0.1.0/24";
+              pools = ( { first = "10.0.1.100"; last = "10.0.1.150"; } ); } );
 EOF
 lab_tenant_file "$src/tenants.d/far.conf" far 10.0.1.9 10.0.9.0/24 10.0.9.100 10.0.9.150
 lab_install_conf "$src"
@@ -47,6 +48,6 @@ itest_check "every malformed frame is dropped and counted under its reason; hops
 	--service "$LAB_SERVICE" --server-mac "$LAB_SVC_MAC"
 itest_check "mtdhcpd is still running" netlab_running mtdhcpd
 itest_clients x2:udhcpc:x2
-itest_check "the real client after the malformed frames got lan's address $(netlab_client_value x2 ip)" \
+itest_check "a real client afterwards gets lan's address $(netlab_client_value x2 ip)" \
 	itest_in_pool "$(netlab_client_value x2 ip)" 10.0.1.100 10.0.1.150
 itest_daemon_stops_cleanly

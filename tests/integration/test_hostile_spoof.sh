@@ -4,12 +4,13 @@
 # which does not) get leases; an attacker on the same link then forges, for each of them:
 # a RELEASE and a DECLINE of the victim's address from its own MAC; the same from the
 # victim's MAC without the victim's client identifier; a RELEASE as the victim naming
-# another server; and, on VLAN 200 where tenant "other" serves the same 10.0.1.0/24, the
+# another server; and, on VLAN 200, where tenant "other" serves the same 10.0.1.0/24, the
 # RELEASE and DECLINE with the victim's very identity (the same MAC in another tenant).
-# Every one is ignored (no reply, nothing declined) and counted in the tenant it reached;
-# both leases stay active in `mtdhcpctl leases`, and the clients keep their addresses.
-# Last, the attacker takes a lease in "other" with the dhclient victim's identity and
-# releases it: released there, while the victim's lease in "lan" stays active.
+# Every one is ignored (no reply, nothing declined) and counted in the tenant it reached.
+# A REQUEST for a victim's address from the attacker gets a NAK. Both leases stay active
+# in `mtdhcpctl leases`, and the clients keep their addresses. Last, the attacker takes a
+# lease in "other" with the dhclient victim's identity and releases it: released there,
+# while the victim's lease in "lan" stays active.
 . "$(dirname "$0")/common.sh"
 itest_need MTDHCPD MTDHCPCTL
 itest_start
@@ -24,7 +25,8 @@ for t in lan:'{ port = "uplink"; }' other:'{ port = "uplink"; vlan = 200; }'; do
 	cat >"$src/tenants.d/${t%%:*}.conf" <<EOF
 match = { vlans = ( ${t#*:} ); };
 server_address = "10.0.1.1";
-subnets = ( { subnet = "10.0.1.0/24"; pools = ( { first = "10.0.1.100"; last = "10.0.1.150"; } ); } );
+subnets = ( { subnet = "10.0.1.0/24";
+              pools = ( { first = "10.0.1.100"; last = "10.0.1.150"; } ); } );
 EOF
 done
 lab_install_conf "$src"
@@ -36,7 +38,8 @@ v2_ip=$(netlab_client_value v2 ip)
 json="$NETLAB_DIR/leases.json"
 itest_leases_json "$json" --tenant lan
 v1_cid=$("$ITEST_PY" -c 'import json, sys
-print([x for x in json.load(open(sys.argv[1])) if x["address"] == sys.argv[2]][0]["client_id"] or "")' \
+l = [x for x in json.load(open(sys.argv[1])) if x["address"] == sys.argv[2]]
+print(l[0]["client_id"] or "")' \
 	"$json" "$v1_ip")
 itest_check "udhcpc sent a client identifier ($v1_cid), dhclient none" test -n "$v1_cid"
 

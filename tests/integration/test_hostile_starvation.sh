@@ -42,8 +42,9 @@ counter() { # counter TENANT NAME: one counter, read live
 		'import json, sys; print(json.load(sys.stdin)["tenants"][0]["counters"][sys.argv[1]])' "$2"
 }
 
-# udhcpc's script: only says which address it got.
+# udhcpc's script: only says which address it got (udhcpc sets $ip for the script).
 script="$NETLAB_DIR/udhcpc-report.sh"
+# shellcheck disable=SC2016 # the script's own variables
 printf '#!/bin/sh\n[ "$1" = bound ] && echo "lease $ip"\nexit 0\n' >"$script"
 chmod +x "$script"
 

@@ -36,16 +36,20 @@ tenants_dir = "tenants.d";
 default_tenant = "fallback";
 EOF
 cat >"$src/tenants.d/victim.conf" <<'EOF'
-match = { circuit_ids = [ "victim-circuit" ]; vss = [ "victim-vpn" ]; relays = [ "10.0.1.3" ]; };
-subnets = ( { subnet = "10.50.0.0/24"; pools = ( { first = "10.50.0.100"; last = "10.50.0.150"; } ); } );
+match = { circuit_ids = [ "victim-circuit" ]; vss = [ "victim-vpn" ];
+          relays = [ "10.0.1.3" ]; };
+subnets = ( { subnet = "10.50.0.0/24";
+              pools = ( { first = "10.50.0.100"; last = "10.50.0.150"; } ); } );
 EOF
 cat >"$src/tenants.d/lan100.conf" <<'EOF'
 match = { vlans = ( { port = "uplink"; vlan = 100; } ); };
 server_address = "10.100.0.1";
-subnets = ( { subnet = "10.100.0.0/24"; pools = ( { first = "10.100.0.100"; last = "10.100.0.150"; } ); } );
+subnets = ( { subnet = "10.100.0.0/24";
+              pools = ( { first = "10.100.0.100"; last = "10.100.0.150"; } ); } );
 EOF
 cat >"$src/tenants.d/fallback.conf" <<'EOF'
-subnets = ( { subnet = "10.60.0.0/24"; pools = ( { first = "10.60.0.100"; last = "10.60.0.150"; } ); } );
+subnets = ( { subnet = "10.60.0.0/24";
+              pools = ( { first = "10.60.0.100"; last = "10.60.0.150"; } ); } );
 EOF
 lab_install_conf "$src"
 lab_start_daemon "$MTDHCPD"

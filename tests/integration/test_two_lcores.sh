@@ -165,4 +165,4 @@ handed=$(grep -E "lcore [0-9]+ \(index [01]\):" "$log" |
 	sed -n 's/.*handoff out \([0-9]*\) in.*/\1/p' | awk '{s += $1} END {print s + 0}')
 itest_check "frames were handed to the owning lcore ($handed)" test "$handed" -gt 0
 itest_check "no frame was lost to a full hand-off ring" \
-	test -z "$(grep -E "lcore [0-9]+ \(index [01]\):" "$log" | grep -v 'full 0;')"
+	test -z "$(grep -E "lcore [0-9]+ \(index [01]\):" "$log" | grep -v 'full 0,')"

@@ -204,6 +204,78 @@ static void test_state_changes_keep_the_binding(void **state)
 	assert_int_equal(rows(f->dir.db, "SELECT count(*) FROM leases"), 4);
 }
 
+/*
+ * A RENEW of the client the row names changes the row in place (times, relay details),
+ * and one whose row names another client, or that finds no row, writes the whole row:
+ * either way the row and the indexes by hardware address end up right.
+ */
+static void test_renew_in_place_or_whole_row(void **state)
+{
+	struct fixture *f = *state;
+	struct lease_store_params p = lease_test_params(f->dir.db);
+	struct lease_store *s = lease_test_open(&p);
+	struct lease_completion done[8];
+	struct lease_change ch[4];
+
+	ch[0] = bind_change(f->tenant_a, 0x0a000001, 0, 0);
+	/* The same client renews: new times and a new circuit id. */
+	ch[1] = bind_change(f->tenant_a, 0x0a000001, 0, 1);
+	ch[1].op = LEASE_OP_RENEW;
+	ch[1].rec.end_time = 4100000000;
+	ch[1].rec.cltt = 4099996400;
+	memcpy(ch[1].rec.circuit_id, "port-7", 6);
+	ch[1].rec.circuit_id_len = 6;
+	/* Another client's RENEW of that address: the whole row is its now. */
+	ch[2] = bind_change(f->tenant_a, 0x0a000001, 0, 2);
+	ch[2].op = LEASE_OP_RENEW;
+	ch[2].rec.hwaddr[5] = 0x99;
+	ch[2].rec.end_time = 4200000000;
+	/* A RENEW with no row yet (lost, or written by hand away): the row is created. */
+	ch[3] = bind_change(f->tenant_b, 0x0a000002, 0, 3);
+	ch[3].op = LEASE_OP_RENEW;
+	assert_int_equal(lease_store_start(s), 0);
+	assert_int_equal(lease_store_submit(s, &ch[0]), 0);
+	assert_int_equal(lease_store_submit(s, &ch[1]), 0);
+	assert_int_equal(lease_test_poll(s, 0, done, 2, 5000), 2);
+	assert_int_equal(done[1].status, 0);
+	lease_store_close(s);
+
+	char sql[256];
+
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM leases INDEXED BY leases_by_hwaddr WHERE tenant_id = %u"
+	         " AND hwaddr = x'020000000001' AND end_time = 4100000000 AND"
+	         " cltt = 4099996400 AND circuit_id = CAST('port-7' AS BLOB) AND state = 1",
+	         f->tenant_a);
+	assert_int_equal(rows(f->dir.db, sql), 1);
+
+	s = lease_test_open(&p);
+	assert_int_equal(lease_store_start(s), 0);
+	assert_int_equal(lease_store_submit(s, &ch[2]), 0);
+	assert_int_equal(lease_store_submit(s, &ch[3]), 0);
+	assert_int_equal(lease_test_poll(s, 0, done, 2, 5000), 2);
+	assert_int_equal(done[0].status, 0);
+	assert_int_equal(done[1].status, 0);
+	lease_store_close(s);
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM leases INDEXED BY leases_by_hwaddr WHERE tenant_id = %u"
+	         " AND hwaddr = x'020000000099' AND end_time = 4200000000 AND circuit_id IS NULL",
+	         f->tenant_a);
+	assert_int_equal(rows(f->dir.db, sql), 1);
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM leases INDEXED BY leases_by_hwaddr WHERE tenant_id = %u"
+	         " AND hwaddr = x'020000000001'",
+	         f->tenant_a);
+	assert_int_equal(rows(f->dir.db, sql), 0);
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM leases WHERE tenant_id = %u AND address = %u", f->tenant_b,
+	         0x0a000002);
+	assert_int_equal(rows(f->dir.db, sql), 1);
+	/* One event per change: the bind and three renewals. */
+	assert_int_equal(rows(f->dir.db, "SELECT count(*) FROM lease_events WHERE kind = 2"), 3);
+	assert_int_equal(rows(f->dir.db, "SELECT count(*) FROM lease_events WHERE kind = 1"), 1);
+}
+
 static void test_group_commit_batches(void **state)
 {
 	struct fixture *f = *state;
@@ -629,6 +701,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_submit_commits_and_completes_to_owner, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_state_changes_keep_the_binding, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_renew_in_place_or_whole_row, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_group_commit_batches, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_full_queue_says_eagain, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_invalid_changes_refused_or_failed_alone, setup,
