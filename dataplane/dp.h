@@ -24,7 +24,7 @@
 
 #include "dhcpd/dhcp_engine.h"
 
-#define DP_MAX_PORTS 16
+#define DP_MAX_PORTS  16
 #define DP_MAX_LCORES 64
 
 /*
@@ -111,7 +111,7 @@ struct dp;
  * device, creates the packet pool. NULL with errno and a message in @err.
  */
 struct dp *dp_init(int eal_argc, char **eal_argv, const struct dp_port_params *ports,
-		   size_t n_ports, char *err, size_t errlen);
+                   size_t n_ports, char *err, size_t errlen);
 
 /*
  * Configures and starts the ports: one rx and one tx queue per lcore when the port offers

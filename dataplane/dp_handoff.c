@@ -61,11 +61,12 @@ unsigned dp_handoff_receive(struct dp_lcore *lc, unsigned max)
 
 		for (unsigned k = 0; k < n; k++) {
 			const struct dp_handoff_meta *meta = dp_handoff_meta(m[k]);
-			const uint8_t *msg = rte_pktmbuf_mtod(m[k], const uint8_t *) + meta->msg_off;
+			const uint8_t *msg =
+			    rte_pktmbuf_mtod(m[k], const uint8_t *) + meta->msg_off;
 
 			/* Refused (budget, full queue, a tenant a reload just removed): counted. */
 			if (!dhcp_engine_enqueue_id(lc->engine, meta->tenant_id, &meta->path, msg,
-						    meta->msg_len, m[k]))
+			                            meta->msg_len, m[k]))
 				rte_pktmbuf_free(m[k]);
 		}
 		total += n;

@@ -13,11 +13,11 @@
 
 #define DP_BURST 32
 /* Receive bursts per port per loop, at most, and DHCP messages served per loop. */
-#define DP_RX_ROUNDS 4
+#define DP_RX_ROUNDS    4
 #define DP_SERVE_BUDGET 64
 /* Descriptors of each receive and transmit queue; the packet pool's per-lcore cache. */
-#define DP_RX_DESC 1024
-#define DP_TX_DESC 1024
+#define DP_RX_DESC    1024
+#define DP_TX_DESC    1024
 #define DP_MBUF_CACHE 256
 /* No queue of this port for this lcore. */
 #define DP_NO_QUEUE UINT16_MAX
@@ -29,7 +29,7 @@
  */
 #define DP_HANDOFF_RING 2048
 _Static_assert(DP_HANDOFF_RING >= DHCP_ENGINE_QUEUE_TOTAL,
-	       "the hand-off ring is as deep as the engine's fair queues");
+               "the hand-off ring is as deep as the engine's fair queues");
 
 /*
  * One lcore's view of a port: the port's settings (copied at start, read-only after),
@@ -94,7 +94,7 @@ struct dp {
 	unsigned n_lcores;
 	struct rte_mempool *pool;
 	uint32_t idle_sleep_max_usec;
-	cpu_set_t cpus;  /* the CPUs the process could use before the EAL pinned it */
+	cpu_set_t cpus; /* the CPUs the process could use before the EAL pinned it */
 	bool eal_ready;
 	bool started;
 };

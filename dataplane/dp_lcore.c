@@ -34,13 +34,13 @@ void dp_request_stop(void)
 const char *dp_stage_name(enum dp_stage s)
 {
 	static const char *const names[DP_STAGE__COUNT] = {
-		[DP_STAGE_RX] = "rx",
-		[DP_STAGE_PARSE] = "parse",
-		[DP_STAGE_CLASSIFY] = "classify",
-		[DP_STAGE_HANDOFF] = "handoff",
-		[DP_STAGE_ENGINE] = "engine",
-		[DP_STAGE_COMPLETION] = "completion",
-		[DP_STAGE_TX] = "tx",
+	    [DP_STAGE_RX] = "rx",
+	    [DP_STAGE_PARSE] = "parse",
+	    [DP_STAGE_CLASSIFY] = "classify",
+	    [DP_STAGE_HANDOFF] = "handoff",
+	    [DP_STAGE_ENGINE] = "engine",
+	    [DP_STAGE_COMPLETION] = "completion",
+	    [DP_STAGE_TX] = "tx",
 	};
 
 	return (unsigned)s < DP_STAGE__COUNT ? names[s] : "?";
@@ -60,7 +60,7 @@ static bool for_our_mac(const struct dp_port *port, const struct dp_frame *f)
  * we have none there.
  */
 static uint32_t link_address(const struct tenant_registry *reg, const struct dp_port *port,
-			     uint16_t port_index, const struct dp_frame *f)
+                             uint16_t port_index, const struct dp_frame *f)
 {
 	if (reg)
 		return dp_classify_link_address(reg, port_index, f, port->address);
@@ -81,7 +81,7 @@ static void tx_inplace(struct dp_port *port, struct rte_mbuf *m, size_t len, boo
 
 /* Counts what the classifier decided: the key that chose the tenant, or why none was. */
 static void count_class(struct dp_port_stats *st, const struct tenant *t,
-			const struct dp_class_result *cls)
+                        const struct dp_class_result *cls)
 {
 	if (cls->relay_info_ignored)
 		st->relay_info_ignored++;
@@ -114,8 +114,8 @@ static void count_class(struct dp_port_stats *st, const struct tenant *t,
  * caller frees it.
  */
 static bool handle_dhcp(struct dp_lcore *lc, const struct tenant_registry *reg,
-			struct dp_port *port, uint16_t port_index, const struct dp_frame *f,
-			struct rte_mbuf *m)
+                        struct dp_port *port, uint16_t port_index, const struct dp_frame *f,
+                        struct rte_mbuf *m)
 {
 	struct dp_class_result cls = {.miss = DP_CLASS_MISS_NO_MATCH};
 	const struct tenant *t = reg ? dp_classify_request(reg, port_index, f, &cls) : NULL;
@@ -133,15 +133,15 @@ static bool handle_dhcp(struct dp_lcore *lc, const struct tenant_registry *reg,
 		local = f->dst_ip;
 	}
 	struct dhcp_path path = {
-		.port = port_index,
-		.outer_tpid = f->outer_tpid,
-		.outer_tci = f->outer_tci,
-		.inner_tpid = f->inner_tpid,
-		.inner_tci = f->inner_tci,
-		.src_ip = f->src_ip,
-		.dst_ip = f->dst_ip,
-		.src_port = f->src_port,
-		.local_ip = local,
+	    .port = port_index,
+	    .outer_tpid = f->outer_tpid,
+	    .outer_tci = f->outer_tci,
+	    .inner_tpid = f->inner_tpid,
+	    .inner_tci = f->inner_tci,
+	    .src_ip = f->src_ip,
+	    .dst_ip = f->dst_ip,
+	    .src_port = f->src_port,
+	    .local_ip = local,
 	};
 	memcpy(path.src_mac, f->src_mac, 6);
 	unsigned owner = dp_tenant_owner(t->db_id, lc->dp->n_lcores);
@@ -164,8 +164,8 @@ static bool handle_dhcp(struct dp_lcore *lc, const struct tenant_registry *reg,
  * tenant, or free it. Returns true when it was a DHCP frame (for the classify count).
  */
 static bool handle_frame(struct dp_lcore *lc, const struct tenant_registry *reg,
-			 uint16_t port_index, struct rte_mbuf *m, enum dp_frame_kind kind,
-			 const struct dp_frame *fp)
+                         uint16_t port_index, struct rte_mbuf *m, enum dp_frame_kind kind,
+                         const struct dp_frame *fp)
 {
 	struct dp_port *port = &lc->ports[port_index];
 	const struct dp_frame f = *fp;
@@ -211,7 +211,8 @@ static bool handle_frame(struct dp_lcore *lc, const struct tenant_registry *reg,
 		return false;
 	}
 	default:
-		if ((unsigned)kind < sizeof(port->stats.drop_kind) / sizeof(port->stats.drop_kind[0]))
+		if ((unsigned)kind <
+		    sizeof(port->stats.drop_kind) / sizeof(port->stats.drop_kind[0]))
 			port->stats.drop_kind[kind]++;
 		break;
 	}
@@ -227,7 +228,7 @@ static bool handle_frame(struct dp_lcore *lc, const struct tenant_registry *reg,
  * rather than one per frame, so that each stage is timed once per burst.
  */
 static void handle_burst(struct dp_lcore *lc, const struct tenant_registry *reg,
-			 uint16_t port_index, struct rte_mbuf **burst, uint16_t n)
+                         uint16_t port_index, struct rte_mbuf **burst, uint16_t n)
 {
 	struct dp_port *port = &lc->ports[port_index];
 	struct dp_frame f[DP_BURST];
@@ -245,7 +246,7 @@ static void handle_burst(struct dp_lcore *lc, const struct tenant_registry *reg,
 		}
 		bool stripped = (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0;
 		kind[k] = dp_frame_parse(rte_pktmbuf_mtod(m, const uint8_t *),
-					 rte_pktmbuf_data_len(m), stripped, m->vlan_tci, &f[k]);
+		                         rte_pktmbuf_data_len(m), stripped, m->vlan_tci, &f[k]);
 	}
 	uint64_t t1 = rte_rdtsc();
 
@@ -325,8 +326,8 @@ void dp_lcore_loop(struct dp_lcore *lc)
 			if (port->rxq == DP_NO_QUEUE)
 				continue;
 			for (unsigned round = 0; round < DP_RX_ROUNDS; round++) {
-				uint16_t got = rte_eth_rx_burst(port->port_id, port->rxq, burst,
-								DP_BURST);
+				uint16_t got =
+				    rte_eth_rx_burst(port->port_id, port->rxq, burst, DP_BURST);
 
 				stage_done(lc, DP_STAGE_RX, &t, got);
 				if (got == 0)
@@ -371,8 +372,16 @@ void dp_lcore_loop(struct dp_lcore *lc)
 			lc->stats.yields++;
 			sched_yield();
 		}
-		if (work || dp->idle_sleep_max_usec == 0) {
-			idle_usec = 0;
+		if (dp->idle_sleep_max_usec == 0)
+			continue;
+		if (work) {
+			/*
+			 * Work halves the nap rather than ending it: under a steady trickle (a
+			 * request every millisecond) the lcore then wakes about once per request
+			 * instead of climbing 1, 2, 4 ... µs after each one, while back-to-back
+			 * busy loops still bring it down to pure polling within a few rounds.
+			 */
+			idle_usec /= 2;
 			continue;
 		}
 		/*
@@ -420,7 +429,7 @@ int dp_run(struct dp *dp)
 		rc = rte_eal_remote_launch(worker_main, &dp->lcores[i], dp->lcores[i].lcore_id);
 		if (rc) {
 			log_err("cannot launch lcore %u: %s", dp->lcores[i].lcore_id,
-				rte_strerror(-rc));
+			        rte_strerror(-rc));
 			dp_request_stop();
 			break;
 		}

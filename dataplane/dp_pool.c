@@ -39,17 +39,18 @@ static unsigned pcap_packets(const char *path)
 		return 0;
 	}
 	uint32_t magic = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 |
-			 (uint32_t)hdr[3] << 24;
+	                 (uint32_t)hdr[3] << 24;
 	/* Microsecond and nanosecond files, either byte order. */
 	bool little = magic == 0xa1b2c3d4u || magic == 0xa1b23c4du;
 	bool big = magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u;
 
-	while ((little || big) && n < DP_POOL_PCAP_MAX && fread(rec, 1, sizeof(rec), f) == sizeof(rec)) {
+	while ((little || big) && n < DP_POOL_PCAP_MAX &&
+	       fread(rec, 1, sizeof(rec), f) == sizeof(rec)) {
 		const uint8_t *c = rec + 8;
 		uint32_t caplen = little ? (uint32_t)c[0] | (uint32_t)c[1] << 8 |
-					       (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24
-					 : (uint32_t)c[3] | (uint32_t)c[2] << 8 |
-					       (uint32_t)c[1] << 16 | (uint32_t)c[0] << 24;
+		                               (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24
+		                         : (uint32_t)c[3] | (uint32_t)c[2] << 8 |
+		                               (uint32_t)c[1] << 16 | (uint32_t)c[0] << 24;
 
 		if (caplen > 0x40000 || fseek(f, (long)caplen, SEEK_CUR) != 0)
 			break;
@@ -79,7 +80,7 @@ static unsigned replayed_packets(const char *dev)
 			unsigned n = pcap_packets(path);
 
 			log_info("%.*s: replays %u packets of %s forever (infinite_rx)",
-				 (int)strcspn(dev, ","), dev, n, path);
+			         (int)strcspn(dev, ","), dev, n, path);
 			total += n;
 		}
 		p += len;
@@ -94,7 +95,7 @@ unsigned dp_pool_size(const char *const *devices, size_t n_ports, unsigned n_lco
 
 	/* Each lcore: its hand-off ring, its fair queues, its cache, and the staged bursts. */
 	n += (uint64_t)n_lcores * (DP_HANDOFF_RING + DHCP_ENGINE_QUEUE_TOTAL + DP_MBUF_CACHE +
-				   (uint64_t)(n_lcores + 1) * DP_BURST);
+	                           (uint64_t)(n_lcores + 1) * DP_BURST);
 	for (size_t i = 0; i < n_ports; i++)
 		n += replayed_packets(devices[i]);
 	if (n < DP_POOL_MIN)

@@ -20,7 +20,8 @@
 static bool looks_like_pci(const char *dev)
 {
 	unsigned a, b, c, d;
-	return sscanf(dev, "%x:%x:%x.%x", &a, &b, &c, &d) == 4 || sscanf(dev, "%x:%x.%x", &b, &c, &d) == 3;
+	return sscanf(dev, "%x:%x:%x.%x", &a, &b, &c, &d) == 4 ||
+	       sscanf(dev, "%x:%x.%x", &b, &c, &d) == 3;
 }
 
 /* "net_af_packet0,iface=eth1" -> "net_af_packet0": the name the EAL gives the port. */
@@ -43,7 +44,7 @@ static int lcores_init(struct dp *dp, char *err, size_t errlen)
 
 	if (n > DP_MAX_LCORES) {
 		snprintf(err, errlen, "%u lcores in the EAL's -l list: at most %d are supported", n,
-			 DP_MAX_LCORES);
+		         DP_MAX_LCORES);
 		return -EINVAL;
 	}
 	dp->lcores = rte_zmalloc("mtdhcp_lcores", n * sizeof(*dp->lcores), RTE_CACHE_LINE_SIZE);
@@ -63,7 +64,8 @@ static int lcores_init(struct dp *dp, char *err, size_t errlen)
 
 		lc->dp = dp;
 		lc->index = i;
-		lc->out = rte_zmalloc("mtdhcp_handoff_out", n * sizeof(*lc->out), RTE_CACHE_LINE_SIZE);
+		lc->out =
+		    rte_zmalloc("mtdhcp_handoff_out", n * sizeof(*lc->out), RTE_CACHE_LINE_SIZE);
 		if (!lc->out) {
 			snprintf(err, errlen, "out of memory for the hand-off of %u lcores", n);
 			return -ENOMEM;
@@ -72,11 +74,12 @@ static int lcores_init(struct dp *dp, char *err, size_t errlen)
 			continue;
 		/* Any lcore enqueues, only the owner dequeues. */
 		snprintf(name, sizeof(name), "mtdhcp_handoff%u", i);
-		lc->handoff = rte_ring_create(name, DP_HANDOFF_RING,
-					      (int)rte_lcore_to_socket_id(lc->lcore_id), RING_F_SC_DEQ);
+		lc->handoff =
+		    rte_ring_create(name, DP_HANDOFF_RING,
+		                    (int)rte_lcore_to_socket_id(lc->lcore_id), RING_F_SC_DEQ);
 		if (!lc->handoff) {
 			snprintf(err, errlen, "cannot create the hand-off ring of lcore %u: %s",
-				 lc->lcore_id, rte_strerror(rte_errno));
+			         lc->lcore_id, rte_strerror(rte_errno));
 			return -rte_errno;
 		}
 	}
@@ -84,7 +87,7 @@ static int lcores_init(struct dp *dp, char *err, size_t errlen)
 }
 
 struct dp *dp_init(int eal_argc, char **eal_argv, const struct dp_port_params *ports,
-		   size_t n_ports, char *err, size_t errlen)
+                   size_t n_ports, char *err, size_t errlen)
 {
 	if (n_ports == 0 || n_ports > DP_MAX_PORTS) {
 		snprintf(err, errlen, "between 1 and %d ports are needed", DP_MAX_PORTS);
@@ -142,7 +145,7 @@ struct dp *dp_init(int eal_argc, char **eal_argv, const struct dp_port_params *p
 		device_name(ports[i].device, name, sizeof(name));
 		if (rte_eth_dev_get_port_by_name(name, &p->port_id) != 0) {
 			snprintf(err, errlen, "port %s: device %s not found after EAL start",
-				 ports[i].name, ports[i].device);
+			         ports[i].name, ports[i].device);
 			dp_destroy(dp);
 			errno = ENODEV;
 			return NULL;
@@ -155,7 +158,7 @@ struct dp *dp_init(int eal_argc, char **eal_argv, const struct dp_port_params *p
 			rc = rte_eth_dev_default_mac_addr_set(p->port_id, &p->mac);
 			if (rc) {
 				snprintf(err, errlen, "port %s: cannot set MAC: %s", p->name,
-					 rte_strerror(-rc));
+				         rte_strerror(-rc));
 				dp_destroy(dp);
 				errno = -rc;
 				return NULL;
@@ -174,8 +177,10 @@ struct dp *dp_init(int eal_argc, char **eal_argv, const struct dp_port_params *p
 	    (uint16_t)RTE_ALIGN(sizeof(struct dp_handoff_meta), RTE_MBUF_PRIV_ALIGN),
 	    RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (!dp->pool) {
-		snprintf(err, errlen, "cannot create the packet pool of %u mbufs: %s (give the EAL more "
-			 "memory: -m)", n_mbufs, rte_strerror(rte_errno));
+		snprintf(err, errlen,
+		         "cannot create the packet pool of %u mbufs: %s (give the EAL more "
+		         "memory: -m)",
+		         n_mbufs, rte_strerror(rte_errno));
 		dp_destroy(dp);
 		errno = ENOMEM;
 		return NULL;
@@ -188,7 +193,7 @@ struct dp *dp_init(int eal_argc, char **eal_argv, const struct dp_port_params *p
  * dp_start), with a warning that says how to get more.
  */
 static uint16_t port_queues(struct dp *dp, const struct dp_port *p, bool af_packet,
-			    struct rte_eth_conf *conf)
+                            struct rte_eth_conf *conf)
 {
 	struct rte_eth_dev_info info;
 	uint16_t nq = (uint16_t)dp->n_lcores;
@@ -203,11 +208,11 @@ static uint16_t port_queues(struct dp *dp, const struct dp_port *p, bool af_pack
 	if (nq == 0)
 		nq = 1;
 	if (nq < dp->n_lcores) {
-		log_warn("port %s: %u queue pairs for %u lcores: lcores %u to %u receive nothing "
-			 "from it (their tenants' frames come through the hand-off rings) and "
-			 "lcores share its transmit queues%s",
-			 p->name, nq, dp->n_lcores, nq, dp->n_lcores - 1,
-			 af_packet ? "; add qpairs=N (N = lcores) to its device string" : "");
+		log_warn("port %s: %u queue pair%s for %u lcores: lcore indexes %u-%u receive "
+		         "nothing from it (their tenants' frames come through the hand-off rings) "
+		         "and lcores share its transmit queues%s",
+		         p->name, nq, nq == 1 ? "" : "s", dp->n_lcores, nq, dp->n_lcores - 1,
+		         af_packet ? "; add qpairs=N (N = lcores) to its device string" : "");
 	}
 	/*
 	 * Several receive queues: let the NIC spread frames by IP addresses and UDP ports
@@ -256,14 +261,17 @@ int dp_start(struct dp *dp, uint32_t idle_sleep_max_usec, char *err, size_t errl
 		unsigned socket = (unsigned)rte_eth_dev_socket_id(p->port_id);
 
 		for (uint16_t q = 0; rc == 0 && q < nq; q++) {
-			rc = rte_eth_rx_queue_setup(p->port_id, q, DP_RX_DESC, socket, NULL, dp->pool);
+			rc = rte_eth_rx_queue_setup(p->port_id, q, DP_RX_DESC, socket, NULL,
+			                            dp->pool);
 			if (rc == 0)
-				rc = rte_eth_tx_queue_setup(p->port_id, q, DP_TX_DESC, socket, NULL);
+				rc =
+				    rte_eth_tx_queue_setup(p->port_id, q, DP_TX_DESC, socket, NULL);
 		}
 		if (rc == 0)
 			rc = rte_eth_dev_start(p->port_id);
 		if (rc < 0) {
-			snprintf(err, errlen, "port %s: cannot start: %s", p->name, rte_strerror(-rc));
+			snprintf(err, errlen, "port %s: cannot start: %s", p->name,
+			         rte_strerror(-rc));
 			return rc;
 		}
 		dp->n_queues[i] = nq;
@@ -278,9 +286,9 @@ int dp_start(struct dp *dp, uint32_t idle_sleep_max_usec, char *err, size_t errl
 		char mac[RTE_ETHER_ADDR_FMT_SIZE];
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 		log_info("port %s: started (DPDK port %u, MAC %s, address %u.%u.%u.%u, %u queue "
-			 "pairs)",
-			 p->name, p->port_id, mac, p->address >> 24, (p->address >> 16) & 0xff,
-			 (p->address >> 8) & 0xff, p->address & 0xff, nq);
+		         "pairs)",
+		         p->name, p->port_id, mac, p->address >> 24, (p->address >> 16) & 0xff,
+		         (p->address >> 8) & 0xff, p->address & 0xff, nq);
 	}
 	lcore_ports(dp);
 	dp->started = true;
@@ -328,8 +336,9 @@ static void cpu_list(const cpu_set_t *set, char *out, size_t len)
 		int last = c;
 		while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, set))
 			last++;
-		int w = last > c ? snprintf(out + used, len - used, "%s%d-%d", used ? "," : "", c, last)
-				 : snprintf(out + used, len - used, "%s%d", used ? "," : "", c);
+		int w = last > c
+		            ? snprintf(out + used, len - used, "%s%d-%d", used ? "," : "", c, last)
+		            : snprintf(out + used, len - used, "%s%d", used ? "," : "", c);
 		if (w < 0)
 			break;
 		used += (size_t)w;
@@ -368,7 +377,7 @@ int dp_affinity_lcore(struct dp *dp)
 
 /* The port counters are all uint64_t: summed as an array, whatever fields they gain. */
 _Static_assert(sizeof(struct dp_port_stats) % sizeof(uint64_t) == 0,
-	       "struct dp_port_stats holds uint64_t counters only");
+               "struct dp_port_stats holds uint64_t counters only");
 
 void dp_port_stats(const struct dp *dp, size_t i, struct dp_port_stats *out)
 {

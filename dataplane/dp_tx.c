@@ -50,10 +50,10 @@ void dp_tx_dhcp(void *ctx, const struct dhcp_reply *reply, const uint8_t *msg, s
 		return;
 	}
 	struct dp_l2 l2 = {
-		.outer_tpid = reply->path.outer_tpid,
-		.outer_tci = reply->path.outer_tci,
-		.inner_tpid = reply->path.inner_tpid,
-		.inner_tci = reply->path.inner_tci,
+	    .outer_tpid = reply->path.outer_tpid,
+	    .outer_tci = reply->path.outer_tci,
+	    .inner_tpid = reply->path.inner_tpid,
+	    .inner_tci = reply->path.inner_tci,
 	};
 	memcpy(l2.dst_mac, reply->dst_mac, 6);
 	memcpy(l2.src_mac, port->mac.addr_bytes, 6);
@@ -66,7 +66,7 @@ void dp_tx_dhcp(void *ctx, const struct dhcp_reply *reply, const uint8_t *msg, s
 	}
 	memcpy(frame + hdr, msg, len);
 	dp_build_udp(frame + hdr, len, &l2, reply->src_ip, reply->src_port, reply->dst_ip,
-		     reply->dst_port, lc->ip_id++);
+	             reply->dst_port, lc->ip_id++);
 	dp_tx_queue(port, m);
 }
 

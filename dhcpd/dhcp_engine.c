@@ -219,7 +219,7 @@ bool dhcp_engine_enqueue_id(struct dhcp_engine *e, uint32_t tenant_id,
 
 bool dhcp_engine_backlogged(const struct dhcp_engine *e)
 {
-	return e->n_pending_free < e->p.max_pending / 16;
+	return e->p.max_pending - e->n_pending_free >= e->p.max_pending / 16;
 }
 
 static struct dhcp_instance *instance_of(const struct dhcp_engine *e, const struct tenant *t)

@@ -148,9 +148,11 @@ unsigned dhcp_engine_serve(struct dhcp_engine *e, unsigned budget, int64_t now);
 unsigned dhcp_engine_queued(const struct dhcp_engine *e);
 
 /*
- * Whether the lease store holds the engine back: nearly every pending-ACK record waits
- * for a commit, so further REQUESTs are dropped until completions come. The dataplane
- * then lets the lease writer have the CPU if they share one. Owner lcore.
+ * Whether the lease store is holding the engine back: a sixteenth or more of its
+ * pending-ACK records wait for commits (a writer that keeps up answers within a batch or
+ * two, and few wait), and once they are all taken REQUESTs are dropped until completions
+ * come. The dataplane then lets the lease writer have the CPU if they share one. Owner
+ * lcore.
  */
 bool dhcp_engine_backlogged(const struct dhcp_engine *e);
 

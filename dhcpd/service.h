@@ -3,7 +3,8 @@
  * registry, the dataplane with its DHCP engine, and the control thread, with their start
  * and stop order in one place. main.c parses the command line and hands over.
  *
- * Thread safety: service_run on the main thread (which becomes the dataplane lcore);
+ * Thread safety: service_run on the main thread (which becomes dataplane lcore 0; the other
+ * lcores of the EAL's -l list run the same loop);
  * everything a struct service holds that the control thread changes is documented at
  * its field.
  */
@@ -30,7 +31,7 @@ struct service {
 	struct conf *conf;
 	struct lease_store *store;
 	struct dp *dp;
-	struct dhcp_engine *engine;
+	struct dhcp_engine *engine; /* lcore 0's engine; every lcore's through dp_engine() */
 	struct control *control;
 	int64_t started;
 	/* Reload (service_reload.c), control thread: what the tenants in force were read

@@ -438,7 +438,8 @@ int service_reload(struct service *s, conf_report_fn report, void *ctx,
 			ret = -ENOMEM;
 	}
 	for (size_t i = 0; i < rs.n && !ret; i++) {
-		struct dhcp_engine_plan *plan = plans[dp_tenant_owner(rs.tenants[i]->db_id, n_lcores)];
+		struct dhcp_engine_plan *plan =
+		    plans[dp_tenant_owner(rs.tenants[i]->db_id, n_lcores)];
 		ret = rs.fresh[i] ? dhcp_engine_plan_add(plan, rs.tenants[i], now)
 		                  : dhcp_engine_plan_keep(plan, rs.tenants[i]);
 		if (ret)
@@ -468,18 +469,19 @@ int service_reload(struct service *s, conf_report_fn report, void *ctx,
 	for (unsigned l = 0; l < n_lcores && !ret; l++) {
 		ret = dhcp_engine_plan_apply(dp_engine(s->dp, l), plans[l], RELOAD_SWAP_TIMEOUT_MS);
 		plans[l] = NULL;
-		if (ret && l == 0)
+		if (ret && l == 0) {
 			log_err("reload: the dataplane did not take the new tenants: %s",
 			        strerror(-ret));
-		else if (ret)
+		} else if (ret) {
 			/*
 			 * The lcores before it serve the new versions of their tenants (a packet
 			 * classified with the running registry reaches them too); this one and
 			 * the rest keep the old. The next reload that succeeds sets all right.
 			 */
-			log_err("reload: lcore index %u did not take its new tenants (%s); lcores "
-			        "0 to %u did: their tenants' new settings apply, the registry stays",
-			        l, strerror(-ret), l - 1);
+			log_err("reload: lcore index %u did not take its new tenants (%s); the "
+			        "lcores before it did: their tenants' new settings apply",
+			        l, strerror(-ret));
+		}
 	}
 	for (unsigned l = 0; l < n_lcores; l++)
 		dhcp_engine_plan_free(plans[l]);

@@ -9,7 +9,7 @@ libsqlite3-dev libcmocka-dev libjansson-dev libmicrohttpd-dev libpcap-dev libbsd
 libxdp-dev libbpf-dev"
 RUNTIME="iproute2 sqlite3 isc-dhcp-client isc-dhcp-relay udhcpc dhcpcd-base
 procps psmisc python3 python3-scapy tcpdump ethtool iputils-ping"
-EXTRA="kea-admin kea-dhcp4-server tshark time nftables"
+EXTRA="kea-admin kea-dhcp4-server tshark time nftables linux-perf"
 
 want="$BUILD $RUNTIME"
 case "${1:-}" in

@@ -43,7 +43,7 @@ void fuzz_world_close(struct fuzz_world *w);
 /*
  * Lets the lease writer finish every change submitted so far and hands the completions to
  * the engine, which sends the ACKs that waited for them. Aborts if the writer does not
- * answer within seconds: a hang is a finding too.
+ * answer within a minute: a hang is a finding too.
  */
 void fuzz_world_settle(struct fuzz_world *w);
 

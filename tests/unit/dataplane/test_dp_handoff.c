@@ -47,8 +47,8 @@ static struct rte_mbuf *frame(struct fixture *f, unsigned i)
 
 static int setup(void **state)
 {
-	struct fixture *f = aligned_alloc(RTE_CACHE_LINE_SIZE,
-					  RTE_ALIGN(sizeof(*f), RTE_CACHE_LINE_SIZE));
+	struct fixture *f =
+	    aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN(sizeof(*f), RTE_CACHE_LINE_SIZE));
 	ssize_t size = rte_ring_get_memsize(RING_SIZE);
 
 	assert_non_null(f);
@@ -180,14 +180,13 @@ static void test_handoff_stage_sends_full_burst(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_owner_one_lcore),
-		cmocka_unit_test(test_owner_spreads_evenly),
-		cmocka_unit_test(test_owner_stable),
-		cmocka_unit_test_setup_teardown(test_handoff_reaches_owner_in_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_handoff_ring_full_frees_and_counts, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_handoff_stage_sends_full_burst, setup,
-						teardown),
+	    cmocka_unit_test(test_owner_one_lcore),
+	    cmocka_unit_test(test_owner_spreads_evenly),
+	    cmocka_unit_test(test_owner_stable),
+	    cmocka_unit_test_setup_teardown(test_handoff_reaches_owner_in_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_handoff_ring_full_frees_and_counts, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_handoff_stage_sends_full_burst, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
