@@ -96,7 +96,7 @@ static int open_store(struct service *s)
 	}
 	if (!lp.synchronous_full)
 		log_warn("lease database durability is \"async\": leases acknowledged in the last "
-			 "moments before a power loss or crash may be lost");
+			 "moments before a power loss may be lost");
 	return 0;
 }
 

@@ -62,7 +62,7 @@ struct lease_completion {
 
 struct lease_store_params {
 	const char *path;
-	bool synchronous_full; /* false: synchronous=OFF (the "async" durability) */
+	bool synchronous_full; /* false: synchronous=NORMAL (the "async" durability) */
 	uint32_t batch_max;
 	uint32_t batch_usec;
 	uint32_t queue_size; /* rounded up to a power of two */
