@@ -97,9 +97,10 @@ static enum ctl_status ctl_cmd_stats(void *ctx, const json_t *req, struct ctl_re
 
 	if (st != CTL_OK)
 		return st;
-	json_t *tenants = json_array(), *ports = json_array();
-	json_t *res = json_pack("{s:I, s:o, s:o}", "uptime", (json_int_t)(time(NULL) - b->started),
-	                        "tenants", tenants, "ports", ports);
+	json_t *tenants = json_array(), *ports = json_array(), *lcores = json_array();
+	json_t *res =
+	    json_pack("{s:I, s:o, s:o, s:o}", "uptime", (json_int_t)(time(NULL) - b->started),
+	              "tenants", tenants, "ports", ports, "lcores", lcores);
 
 	if (res == NULL)
 		return ctl_oom(reply);
@@ -109,12 +110,19 @@ static enum ctl_status ctl_cmd_stats(void *ctx, const json_t *req, struct ctl_re
 		if (json_array_append_new(tenants, ctl_tenant_stats(b, reg->tenants[i])) != 0)
 			goto oom;
 	}
-	/* The ports and the store are the whole daemon's: not shown for one tenant. */
+	/* The ports, lcores and store are the whole daemon's: not shown for one tenant. */
 	for (size_t i = 0; only == NULL && b->n_ports != NULL && i < b->n_ports(b->ctx); i++) {
 		struct ctl_port_info p = {0};
 
 		b->port(b->ctx, i, &p);
 		if (json_array_append_new(ports, ctl_view_port(&p)) != 0)
+			goto oom;
+	}
+	for (size_t i = 0; only == NULL && b->n_lcores != NULL && i < b->n_lcores(b->ctx); i++) {
+		struct ctl_lcore_info l = {0};
+
+		b->lcore(b->ctx, i, &l);
+		if (json_array_append_new(lcores, ctl_view_lcore(&l)) != 0)
 			goto oom;
 	}
 	if (only == NULL && b->store_stats != NULL && b->store_stats(b->ctx, &ss) &&

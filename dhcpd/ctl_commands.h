@@ -44,6 +44,36 @@ struct ctl_port_info {
 	uint64_t relay_info_ignored; /* relay information off a relay link, ignored */
 };
 
+#define CTL_LCORE_STAGES_MAX 16
+
+/* One stage of an lcore's loop (docs/performance.md, "Stage timing"). */
+struct ctl_lcore_stage {
+	const char *name; /* static: "rx", "parse", ... */
+	uint64_t cycles;  /* TSC cycles spent in it */
+	uint64_t items;   /* what it handled: frames, messages or completions */
+};
+
+/*
+ * One dataplane lcore as the operator sees it: the tenants it owns, where its cycles go,
+ * how busy it is and what it hands to the other lcores. The numbers count from the start.
+ */
+struct ctl_lcore_info {
+	unsigned index;          /* 0 = the main lcore; it owns the tenants db_id mod n = index */
+	unsigned lcore_id;       /* the EAL's lcore id (the -l list) */
+	uint64_t tenants;        /* tenants of the registry in force that it owns */
+	uint64_t tsc_hz;         /* the TSC's frequency; 0 before the lcore runs */
+	uint64_t running_cycles; /* TSC cycles since the lcores started: busy_cycles' whole */
+	uint64_t frames;         /* frames received on its queues plus those handed to it */
+	uint64_t busy_cycles;    /* loops that found work, overhead included */
+	uint64_t busy_loops;
+	struct ctl_lcore_stage stages[CTL_LCORE_STAGES_MAX];
+	size_t n_stages;
+	uint64_t handoff_out;  /* DHCP frames passed to the lcore owning their tenant */
+	uint64_t handoff_in;   /* DHCP frames taken from the other lcores */
+	uint64_t handoff_full; /* frames freed because the owner's ring was full */
+	uint64_t yields;       /* loops that gave the CPU away to a lease writer behind */
+};
+
 /*
  * How much of a tenant's address space is in use. The daemon counts in memory (used: not
  * free, i.e. offered, awaiting its commit, bound or declined); mtdhcpctl without the
@@ -63,6 +93,9 @@ struct ctl_backend {
 	const struct tenant_registry *(*registry)(void *ctx);
 	size_t (*n_ports)(void *ctx);
 	void (*port)(void *ctx, size_t i, struct ctl_port_info *out);
+	/* The dataplane's lcores by index; n_lcores NULL when there are none to show. */
+	size_t (*n_lcores)(void *ctx);
+	void (*lcore)(void *ctx, size_t i, struct ctl_lcore_info *out);
 	/* Counters of @t summed over every engine (service_tenant_counters). */
 	void (*tenant_counters)(void *ctx, const struct tenant *t, struct tenant_counters *out);
 	void (*pool_use)(void *ctx, const struct tenant *t, struct ctl_pool_use *out);
@@ -104,6 +137,9 @@ json_t *ctl_view_counters(const struct tenant_counters *c);
 json_t *ctl_view_port(const struct ctl_port_info *p);
 
 json_t *ctl_view_store(const struct lease_store_stats *s);
+
+/* @l with what follows from it: cycles per frame by stage, busy share. */
+json_t *ctl_view_lcore(const struct ctl_lcore_info *l);
 
 /* Addresses in @t's pools, as the configuration gives them. */
 uint64_t ctl_tenant_pool_size(const struct tenant *t);

@@ -1,7 +1,7 @@
 /*
- * The daemon's state as JSON for the control socket: tenants, pool use, counters, ports
- * and the lease store. A tenant is described by a table of sections, one function each, so
- * that a new part of the tenant model (limits, reservations, ...) is one more row.
+ * The daemon's state as JSON for the control socket: tenants, pool use, counters, ports,
+ * lcores and the lease store. A tenant is described by a table of sections, one function
+ * each, so that a new part of the tenant model (limits, reservations, ...) is one more row.
  *
  * jansson's constructors return NULL when out of memory and json_object_set_new accepts
  * NULL (and then fails), so a view is built without checking every step; a view that came
@@ -325,5 +325,56 @@ json_t *ctl_view_store(const struct lease_store_stats *s)
 
 	for (size_t i = 0; ok && i < sizeof(c) / sizeof(c[0]); i++)
 		ctl_put(&ok, o, c[i].name, json_integer((json_int_t)c[i].value));
+	return ctl_done(o, ok);
+}
+
+/*
+ * @num * @scale / @den to one decimal, 0 when @den is 0: the cycles per frame and the busy
+ * share are read by people; scripts have the counts they come from.
+ */
+static double ctl_ratio(uint64_t num, uint64_t den, double scale)
+{
+	if (den == 0)
+		return 0.0;
+	return (double)(uint64_t)((double)num * scale * 10.0 / (double)den + 0.5) / 10.0;
+}
+
+static json_t *ctl_view_stage(const struct ctl_lcore_stage *st, uint64_t frames)
+{
+	json_t *o = json_object();
+	bool ok = true;
+
+	ctl_put(&ok, o, "cycles", json_integer((json_int_t)st->cycles));
+	ctl_put(&ok, o, "items", json_integer((json_int_t)st->items));
+	ctl_put(&ok, o, "cycles_per_frame", json_real(ctl_ratio(st->cycles, frames, 1.0)));
+	ctl_put(&ok, o, "cycles_per_item", json_real(ctl_ratio(st->cycles, st->items, 1.0)));
+	return ctl_done(o, ok);
+}
+
+json_t *ctl_view_lcore(const struct ctl_lcore_info *l)
+{
+	json_t *o = json_object(), *stages = json_object();
+	/* The lcores start a moment after the clock of running_cycles: never over 100. */
+	double busy = ctl_ratio(l->busy_cycles, l->running_cycles, 100.0);
+	bool ok = true;
+
+	ctl_put(&ok, o, "index", json_integer(l->index));
+	ctl_put(&ok, o, "lcore_id", json_integer(l->lcore_id));
+	ctl_put(&ok, o, "tenants", json_integer((json_int_t)l->tenants));
+	ctl_put(&ok, o, "tsc_hz", json_integer((json_int_t)l->tsc_hz));
+	ctl_put(&ok, o, "frames", json_integer((json_int_t)l->frames));
+	ctl_put(&ok, o, "busy_cycles", json_integer((json_int_t)l->busy_cycles));
+	ctl_put(&ok, o, "busy_loops", json_integer((json_int_t)l->busy_loops));
+	ctl_put(&ok, o, "running_cycles", json_integer((json_int_t)l->running_cycles));
+	ctl_put(&ok, o, "busy_percent", json_real(busy > 100.0 ? 100.0 : busy));
+	ctl_put(&ok, o, "cycles_per_frame", json_real(ctl_ratio(l->busy_cycles, l->frames, 1.0)));
+	for (size_t i = 0; ok && i < l->n_stages && i < CTL_LCORE_STAGES_MAX; i++)
+		ctl_put(&ok, stages, l->stages[i].name != NULL ? l->stages[i].name : "?",
+		        ctl_view_stage(&l->stages[i], l->frames));
+	ctl_put(&ok, o, "stages", stages);
+	ctl_put(&ok, o, "handoff_out", json_integer((json_int_t)l->handoff_out));
+	ctl_put(&ok, o, "handoff_in", json_integer((json_int_t)l->handoff_in));
+	ctl_put(&ok, o, "handoff_full", json_integer((json_int_t)l->handoff_full));
+	ctl_put(&ok, o, "yields", json_integer((json_int_t)l->yields));
 	return ctl_done(o, ok);
 }

@@ -1,6 +1,6 @@
 /*
- * Prometheus metrics: the per-tenant and per-port counters and the pool use, in the
- * Prometheus text exposition format (version 0.0.4), served at /metrics over HTTP by
+ * Prometheus metrics: the per-tenant, per-port and per-lcore counters and the pool use,
+ * in the Prometheus text exposition format (version 0.0.4), served at /metrics over HTTP by
  * libmicrohttpd on the address of the service file's `metrics.listen` (off when unset).
  *
  * The HTTP server runs inside the control thread's poll loop: libmicrohttpd's external

@@ -1,7 +1,8 @@
 /*
  * The Prometheus text exposition format (version 0.0.4): for each metric family one
  * "# HELP" and one "# TYPE" line, then all of its samples together. Counters end in
- * _total; labels name the tenant, the port and the reason or message type.
+ * _total; labels name the tenant, the port, the lcore and the reason, message type or
+ * stage.
  *
  * The per-tenant counters are mapped to families by their stable names (tenants/counters.c),
  * so a counter added there appears here without a change: rx_<type> are received messages,
@@ -175,6 +176,83 @@ static void metrics_ports(FILE *out, const struct ctl_port_info *p, size_t n)
 	}
 }
 
+/*
+ * The lcores (docs/performance.md), labelled by their index (`lcore`, 0 = the main lcore;
+ * the EAL's id is in mtdhcp_lcore_info). Cycles per frame by stage and the busy share are
+ * ratios of these counters over a window, e.g. rate(mtdhcp_lcore_busy_cycles_total[1m]) /
+ * mtdhcp_lcore_tsc_hz, so only the counters are exported.
+ */
+static void metrics_lcores(FILE *out, const struct ctl_lcore_info *l, size_t n)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} values[] = {
+	    {"lcore_tenants", "gauge", "Tenants the lcore owns (database id modulo lcores).",
+	     offsetof(struct ctl_lcore_info, tenants)},
+	    {"lcore_tsc_hz", "gauge", "The frequency of the TSC its cycles are counted in.",
+	     offsetof(struct ctl_lcore_info, tsc_hz)},
+	    {"lcore_frames_total", "counter",
+	     "Frames the lcore worked on: received on its queues or handed to it.",
+	     offsetof(struct ctl_lcore_info, frames)},
+	    {"lcore_busy_cycles_total", "counter",
+	     "TSC cycles of the lcore's loops that found work, overhead included.",
+	     offsetof(struct ctl_lcore_info, busy_cycles)},
+	    {"lcore_busy_loops_total", "counter", "Loops of the lcore that found work.",
+	     offsetof(struct ctl_lcore_info, busy_loops)},
+	    {"lcore_handoff_out_frames_total", "counter",
+	     "DHCP frames passed to the lcore that owns their tenant.",
+	     offsetof(struct ctl_lcore_info, handoff_out)},
+	    {"lcore_handoff_in_frames_total", "counter", "DHCP frames taken from other lcores.",
+	     offsetof(struct ctl_lcore_info, handoff_in)},
+	    {"lcore_handoff_full_frames_total", "counter",
+	     "DHCP frames freed because the owner's hand-off ring was full.",
+	     offsetof(struct ctl_lcore_info, handoff_full)},
+	    {"lcore_yields_total", "counter",
+	     "Loops that gave the CPU away because the lease writer was behind.",
+	     offsetof(struct ctl_lcore_info, yields)},
+	};
+	char idx[16], id[16];
+
+	if (n == 0)
+		return;
+	metrics_head(out, "lcore_info", "gauge", "A dataplane lcore; eal_lcore is its EAL id.");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(idx, sizeof(idx), "%u", l[i].index);
+		snprintf(id, sizeof(id), "%u", l[i].lcore_id);
+		metrics_sample(out, "lcore_info", "lcore", idx, "eal_lcore", id, 1);
+	}
+	for (size_t k = 0; k < sizeof(values) / sizeof(values[0]); k++) {
+		metrics_head(out, values[k].name, values[k].type, values[k].help);
+		for (size_t i = 0; i < n; i++) {
+			uint64_t v;
+
+			memcpy(&v, (const char *)&l[i] + values[k].off, sizeof(v));
+			snprintf(idx, sizeof(idx), "%u", l[i].index);
+			metrics_sample(out, values[k].name, "lcore", idx, NULL, NULL,
+			               (unsigned long long)v);
+		}
+	}
+	metrics_head(out, "lcore_stage_cycles_total", "counter",
+	             "TSC cycles the lcore spent in each stage of its loop.");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(idx, sizeof(idx), "%u", l[i].index);
+		for (size_t k = 0; k < l[i].n_stages && k < CTL_LCORE_STAGES_MAX; k++)
+			metrics_sample(out, "lcore_stage_cycles_total", "lcore", idx, "stage",
+			               l[i].stages[k].name,
+			               (unsigned long long)l[i].stages[k].cycles);
+	}
+	metrics_head(out, "lcore_stage_items_total", "counter",
+	             "What each stage handled: frames, DHCP messages or completions.");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(idx, sizeof(idx), "%u", l[i].index);
+		for (size_t k = 0; k < l[i].n_stages && k < CTL_LCORE_STAGES_MAX; k++)
+			metrics_sample(out, "lcore_stage_items_total", "lcore", idx, "stage",
+			               l[i].stages[k].name,
+			               (unsigned long long)l[i].stages[k].items);
+	}
+}
+
 static void metrics_store(FILE *out, const struct lease_store_stats *s)
 {
 	const struct {
@@ -204,18 +282,22 @@ char *metrics_render(const struct ctl_backend *b, size_t *len)
 	const struct tenant_registry *reg = b->registry(b->ctx);
 	size_t nt = reg != NULL ? reg->n_tenants : 0;
 	size_t np = b->n_ports != NULL ? b->n_ports(b->ctx) : 0;
+	size_t nl = b->n_lcores != NULL ? b->n_lcores(b->ctx) : 0;
 	struct tenant_counters *c = calloc(nt ? nt : 1, sizeof(*c));
 	struct ctl_port_info *ports = calloc(np ? np : 1, sizeof(*ports));
+	struct ctl_lcore_info *lcores = calloc(nl ? nl : 1, sizeof(*lcores));
 	struct lease_store_stats ss;
 	char *buf = NULL;
 	FILE *out = NULL;
 
-	if (c == NULL || ports == NULL)
+	if (c == NULL || ports == NULL || lcores == NULL)
 		goto done;
 	for (size_t i = 0; i < nt; i++)
 		b->tenant_counters(b->ctx, reg->tenants[i], &c[i]);
 	for (size_t i = 0; i < np; i++)
 		b->port(b->ctx, i, &ports[i]);
+	for (size_t i = 0; i < nl; i++)
+		b->lcore(b->ctx, i, &lcores[i]);
 	out = open_memstream(&buf, len);
 	if (out == NULL)
 		goto done;
@@ -230,6 +312,7 @@ char *metrics_render(const struct ctl_backend *b, size_t *len)
 	if (reg != NULL)
 		metrics_tenants(out, reg, c);
 	metrics_ports(out, ports, np);
+	metrics_lcores(out, lcores, nl);
 	if (b->store_stats != NULL && b->store_stats(b->ctx, &ss))
 		metrics_store(out, &ss);
 	if (fclose(out) != 0) {
@@ -239,5 +322,6 @@ char *metrics_render(const struct ctl_backend *b, size_t *len)
 done:
 	free(c);
 	free(ports);
+	free(lcores);
 	return buf;
 }

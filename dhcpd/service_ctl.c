@@ -1,10 +1,10 @@
 /*
  * The backend of the control socket and the metrics over the running service: counters
- * and pool use from the engine, ports from the dataplane, the lease store's counters,
- * release through the engine's admin mailbox, reload through service_reload.
+ * and pool use from the engines, ports and lcores from the dataplane, the lease store's
+ * counters, release through the engine's admin mailbox, reload through service_reload.
  *
  * Built into mtdhcpd itself (not the dhcpd library) because it reads the DPDK dataplane's
- * port counters.
+ * port and lcore counters.
  */
 #include "dhcpd/service_ctl.h"
 
@@ -26,6 +26,7 @@
 
 struct service_ctl {
 	struct service *s;
+	struct timespec t0; /* when the lcores were about to start: their busy share's origin */
 	struct ctl_backend backend;
 	struct ctl_server *server;
 	struct metrics *metrics;
@@ -92,6 +93,61 @@ static void sc_port(void *ctx, size_t i, struct ctl_port_info *out)
 		out->classified[out->n_classified++] =
 		    (struct ctl_counter){dp_class_key_name((enum dp_class_key)k), ps.classified[k]};
 	}
+}
+
+static size_t sc_n_lcores(void *ctx)
+{
+	struct service_ctl *sc = ctx;
+
+	return dp_n_lcores(sc->s->dp);
+}
+
+/* Nanoseconds since @t0 on the monotonic clock. */
+static uint64_t sc_ns_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t ns = (int64_t)(now.tv_sec - t0->tv_sec) * 1000000000 + (now.tv_nsec - t0->tv_nsec);
+
+	return ns > 0 ? (uint64_t)ns : 0;
+}
+
+/*
+ * Lcore @i's counters (dp_lcore_stats), the tenants it owns in the registry in force
+ * (dp_tenant_owner: the same rule the engines were given their tenants by), and the TSC
+ * cycles since the lcores started, which the busy cycles are a share of.
+ */
+static void sc_lcore(void *ctx, size_t i, struct ctl_lcore_info *out)
+{
+	struct service_ctl *sc = ctx;
+	const struct tenant_registry *reg = tenant_registry_current();
+	unsigned n = dp_n_lcores(sc->s->dp);
+	struct dp_lcore_stats ls;
+
+	memset(out, 0, sizeof(*out));
+	dp_lcore_stats(sc->s->dp, (unsigned)i, &ls);
+	out->index = (unsigned)i;
+	out->lcore_id = ls.lcore_id;
+	for (size_t k = 0; reg != NULL && k < reg->n_tenants; k++)
+		out->tenants += dp_tenant_owner(reg->tenants[k]->db_id, n) == i;
+	out->tsc_hz = ls.tsc_hz;
+	/* Seconds times Hz in two steps, exact to the nanosecond and without overflow. */
+	uint64_t ns = sc_ns_since(&sc->t0);
+
+	out->running_cycles =
+	    ns / 1000000000 * ls.tsc_hz + ns % 1000000000 * ls.tsc_hz / 1000000000;
+	/* Frames it worked on: those its queues received and those handed to it. */
+	out->frames = ls.items[DP_STAGE_RX] + ls.handoff_in;
+	out->busy_cycles = ls.busy_cycles;
+	out->busy_loops = ls.busy_loops;
+	for (int k = 0; k < DP_STAGE__COUNT && out->n_stages < CTL_LCORE_STAGES_MAX; k++)
+		out->stages[out->n_stages++] = (struct ctl_lcore_stage){
+		    dp_stage_name((enum dp_stage)k), ls.cycles[k], ls.items[k]};
+	out->handoff_out = ls.handoff_out;
+	out->handoff_in = ls.handoff_in;
+	out->handoff_full = ls.handoff_full;
+	out->yields = ls.yields;
 }
 
 static void sc_tenant_counters(void *ctx, const struct tenant *t, struct tenant_counters *out)
@@ -225,6 +281,8 @@ struct service_ctl *service_ctl_start(struct service *s)
 		return NULL;
 	}
 	sc->s = s;
+	/* The control thread and the lcores start right after this (service_run). */
+	clock_gettime(CLOCK_MONOTONIC, &sc->t0);
 	sc->backend = (struct ctl_backend){
 	    .ctx = sc,
 	    .version = MTDHCP_VERSION,
@@ -232,6 +290,8 @@ struct service_ctl *service_ctl_start(struct service *s)
 	    .registry = sc_registry,
 	    .n_ports = sc_n_ports,
 	    .port = sc_port,
+	    .n_lcores = sc_n_lcores,
+	    .lcore = sc_lcore,
 	    .tenant_counters = sc_tenant_counters,
 	    .pool_use = sc_pool_use,
 	    .store_stats = sc_store_stats,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ctl: mtdhcpctl against the lab daemon, live and with the daemon stopped.
-#  - live: status; stats numbers move after clients get leases; tenants shows pool use;
+#  - live: status; stats numbers move after clients get leases (the tenants', the port's,
+#    the lcore's frames and cycles by stage); tenants shows pool use;
 #    leases filters, sorting and paging; lease shows the relay information; release frees
 #    a lease (leases shows it released and a new client can get that address); reload
 #    applies an added tenant and reports a broken tenant file with file:line; bad JSON on
@@ -50,7 +51,12 @@ itest_check "status: the daemon is running" expect_exit 0 ctl status
 grep -q "is running" "$NETLAB_DIR/stdout" || itest_fail "status text: $(cat "$NETLAB_DIR/stdout")"
 itest_check "stats --json before any client" expect_exit 0 ctl stats --json
 cp "$NETLAB_DIR/stdout" "$J"
+cp "$J" "$NETLAB_DIR/before.json"
 acme_ack0=$(jvalue "$J" '[t for t in d["tenants"] if t["name"] == "acme"][0]["counters"]["tx_ack"]')
+itest_check "stats --json has one lcore with the 7 stages" jcheck "$J" \
+	"len(d['lcores']) == 1 and d['lcores'][0]['index'] == 0 and list(d['lcores'][0]['stages']) == ['rx', 'parse', 'classify', 'handoff', 'engine', 'completion', 'tx']"
+itest_check "the one lcore owns every tenant" jcheck "$J" \
+	"d['lcores'][0]['tenants'] == len(d['tenants'])"
 
 itest_clients a1:dhclient:a1 g1:udhcpc:g1
 a1_ip=$(netlab_client_value a1 ip)
@@ -68,9 +74,36 @@ itest_check "globex has an ACK too" jcheck "$J" \
 itest_check "the port counted frames" jcheck "$J" \
 	"d['ports'][0]['name'] == 'uplink' and d['ports'][0]['rx'] > 0 and d['ports'][0]['tx'] > 0"
 itest_check "the lease store committed" jcheck "$J" "d['lease_store']['committed'] >= 2"
+# The lcore's numbers moved with the traffic: frames, the engine's messages and cycles,
+# busy loops; and a single lcore hands nothing off.
+lcore_moved() {
+	"$ITEST_PY" - "$NETLAB_DIR/before.json" "$J" <<'EOF'
+import json, sys
+a, b = (json.load(open(p))["lcores"][0] for p in sys.argv[1:3])
+print("    lcore 0: frames %d -> %d, engine %d -> %d messages, busy %.1f %%, %.0f cycles/frame"
+      % (a["frames"], b["frames"], a["stages"]["engine"]["items"],
+         b["stages"]["engine"]["items"], b["busy_percent"], b["cycles_per_frame"]))
+ok = (b["tsc_hz"] > 0 and b["frames"] > a["frames"] and b["busy_loops"] > a["busy_loops"]
+      and b["busy_cycles"] > a["busy_cycles"] and b["running_cycles"] > a["running_cycles"]
+      and b["stages"]["engine"]["items"] >= a["stages"]["engine"]["items"] + 4
+      and b["stages"]["engine"]["cycles"] > a["stages"]["engine"]["cycles"]
+      and b["stages"]["rx"]["items"] > a["stages"]["rx"]["items"]
+      and b["stages"]["engine"]["cycles_per_frame"] > 0 and b["cycles_per_frame"] > 0
+      and 0 <= b["busy_percent"] <= 100
+      and b["handoff_out"] == b["handoff_in"] == b["handoff_full"] == 0)
+sys.exit(0 if ok else 1)
+EOF
+}
+itest_check "the lcore's frames, engine messages and cycles moved" lcore_moved
 itest_check "stats (table) runs" expect_exit 0 ctl stats
 grep -q "^acme " "$NETLAB_DIR/stdout" && grep -q "^uplink " "$NETLAB_DIR/stdout" ||
 	itest_fail "stats table: $(cat "$NETLAB_DIR/stdout")"
+sed -n '/^INDEX/,$p' "$NETLAB_DIR/stdout" | sed 's/^/    /'
+itest_check "  with the lcore's cycles per frame by stage" \
+	grep -qE "^INDEX +RX +PARSE +CLASSIFY +HANDOFF +ENGINE +COMPLETION +TX +TOTAL$" \
+	"$NETLAB_DIR/stdout"
+itest_check "  and its row: tenants, frames, busy share, no hand-offs" \
+	grep -qE "^0 +[0-9]+ +2 +[1-9][0-9]* +[0-9.]+% +0 +0 +0 +[0-9]+$" "$NETLAB_DIR/stdout"
 itest_check "stats --tenant globex lists every counter" expect_exit 0 ctl stats --tenant globex
 grep -q "^rx_discover " "$NETLAB_DIR/stdout" || itest_fail "$(cat "$NETLAB_DIR/stdout")"
 itest_check "stats --tenant nobody exits 1" expect_exit 1 ctl stats --tenant nobody

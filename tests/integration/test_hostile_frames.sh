@@ -10,15 +10,14 @@
 # still serves a real client (udhcpc).
 #
 # The links carry jumbo frames (MTU 9000) so that the oversized frames reach the daemon's
-# port, and the lab's bridge does not validate IPv4 (bridge-nf-call-iptables=0, as a switch
-# would not): the frames must reach the daemon as they were sent.
+# port, and the lab's bridge does not validate IPv4 (lab_core turns bridge netfilter off: a
+# switch does not look into frames): the frames must reach the daemon as they were sent.
 . "$(dirname "$0")/common.sh"
 itest_need MTDHCPD MTDHCPCTL
 itest_start
 
 lab_core
 lab_direct_site x1 x2
-netlab_sysctl sw net.bridge.bridge-nf-call-iptables=0
 for l in "x1 eth0" "sw x1" "sw svc" "svc svc0"; do
 	# shellcheck disable=SC2086 # host and interface
 	netlab_exec ${l% *} ip link set "${l#* }" mtu 9000

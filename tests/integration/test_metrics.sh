@@ -3,7 +3,8 @@
 # with `metrics = { listen = ...; }` a scrape of /metrics is well-formed exposition text
 # (one HELP and TYPE per family, counters named _total, every sample after its family's
 # TYPE) whose counters move when a client gets a lease: the tenant's sent ACKs, its active
-# leases and pool use, the port's frames; and the daemon keeps serving through scrapes.
+# leases and pool use, the port's frames, the lcore's frames and engine messages; and the
+# daemon keeps serving through scrapes.
 . "$(dirname "$0")/common.sh"
 itest_need MTDHCPD MTDHCPCTL
 itest_start
@@ -86,6 +87,8 @@ itest_check "the text follows the exposition format ($(check_format "$NETLAB_DIR
 acks0=$(value "$NETLAB_DIR/m1" 'mtdhcp_tenant_sent_total{tenant="acme",type="ack"}')
 active0=$(value "$NETLAB_DIR/m1" 'mtdhcp_tenant_leases_active{tenant="acme"}')
 rx0=$(value "$NETLAB_DIR/m1" 'mtdhcp_port_received_frames_total{port="uplink"}')
+lframes0=$(value "$NETLAB_DIR/m1" 'mtdhcp_lcore_frames_total{lcore="0"}')
+lengine0=$(value "$NETLAB_DIR/m1" 'mtdhcp_lcore_stage_items_total{lcore="0",stage="engine"}')
 itest_check "before any client: acme sent $acks0 ACKs, has $active0 active leases" \
 	test "$acks0" = 0 -a "$active0" = 0
 itest_check "acme's pool has 100 addresses" \
@@ -108,6 +111,15 @@ itest_check "acme received $discovers DISCOVERs (>= 2)" test "$discovers" -ge 2
 itest_check "acme has $active active leases and $used pool addresses used" \
 	test "$active" = 2 -a "$used" = 2
 itest_check "the port received $rx frames (was $rx0)" test "$rx" -gt "$rx0"
+lframes=$(value "$NETLAB_DIR/m2" 'mtdhcp_lcore_frames_total{lcore="0"}')
+lengine=$(value "$NETLAB_DIR/m2" 'mtdhcp_lcore_stage_items_total{lcore="0",stage="engine"}')
+lcycles=$(value "$NETLAB_DIR/m2" 'mtdhcp_lcore_stage_cycles_total{lcore="0",stage="engine"}')
+itest_check "lcore 0 worked on $lframes frames (was $lframes0)" test "$lframes" -gt "$lframes0"
+itest_check "  its engine served $lengine messages (was $lengine0) in $lcycles cycles" \
+	test "$lengine" -ge "$((lengine0 + 4))" -a "$lcycles" -gt 0
+itest_check "  it owns both tenants, on EAL lcore 0" \
+	test "$(value "$NETLAB_DIR/m2" 'mtdhcp_lcore_tenants{lcore="0"}')" = 2 -a \
+	"$(value "$NETLAB_DIR/m2" 'mtdhcp_lcore_info{lcore="0",eal_lcore="0"}')" = 1
 itest_check "globex is there with its zeros" \
 	test "$(value "$NETLAB_DIR/m2" 'mtdhcp_tenant_sent_total{tenant="globex",type="ack"}')" = 0
 itest_check "the lease store's commits are counted" \

@@ -9,7 +9,9 @@
 #   hooli    behind another dhcrelay (giaddr 192.168.4.1), clients h1 h2
 #
 # Checks: every real client (dhclient, udhcpc) gets a lease in its own tenant, whichever
-# lcore received its frames; `mtdhcpctl release` reaches the engine of the tenant's owner
+# lcore received its frames; `mtdhcpctl stats` lists both lcores with the tenants each owns,
+# and their frames, engine messages and cycles move with the clients' traffic, as do the
+# frames handed from one to the other; `mtdhcpctl release` reaches the engine of the tenant's owner
 # for tenants of both lcores; a reload that changes a tenant of each lcore is served by the
 # new version (a client sees the new router); the shutdown log shows both lcores serving
 # messages and frames handed from one lcore to the other.
@@ -110,6 +112,23 @@ itest_check "the four tenants have database ids" test "${#owner[@]}" = 4
 itest_check "both lcores own tenants" \
 	test "$(printf '%s\n' "${owner[@]}" | sort -u | tr -d '\n')" = 01
 
+# --- the lcores in `mtdhcpctl stats`, before any client ---
+# stats_json FILE: `mtdhcpctl stats --json` into FILE.
+stats_json() { ctl stats --json >"$1"; }
+itest_check "stats --json (before the clients)" stats_json "$NETLAB_DIR/s0.json"
+owned0=0
+owned1=0
+for t in "${!owner[@]}"; do
+	if [ "${owner[$t]}" = 0 ]; then owned0=$((owned0 + 1)); else owned1=$((owned1 + 1)); fi
+done
+itest_check "stats lists lcores 0 and 1 (EAL 0 and 1), owning $owned0 and $owned1 tenants" \
+	"$ITEST_PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+l = d["lcores"]
+sys.exit(0 if [(x["index"], x["lcore_id"], x["tenants"]) for x in l] ==
+         [(0, 0, int(sys.argv[2])), (1, 1, int(sys.argv[3]))] else 1)' \
+	"$NETLAB_DIR/s0.json" "$owned0" "$owned1"
+
 # --- real clients in every tenant ---
 itest_clients a1:dhclient:a1 a2:udhcpc:a2 g1:dhclient:g1 g2:udhcpc:g2 i1:dhclient:i1 \
 	i2:udhcpc:i2 h1:dhclient:h1 h2:udhcpc:h2
@@ -122,6 +141,42 @@ for c in a1 a2 g1 g2 i1 i2 h1 h2; do
 done
 itest_check "one lease per client, each in its own tenant" \
 	"$ITEST_PY" "$ITEST_DIR/check_leases.py" "$json" "${args[@]}"
+
+# --- the lcores' numbers moved: both served, and frames crossed between them ---
+itest_check "stats --json (after the clients)" stats_json "$NETLAB_DIR/s1.json"
+lcores_moved() {
+	"$ITEST_PY" - "$NETLAB_DIR/s0.json" "$NETLAB_DIR/s1.json" <<'EOF'
+import json, sys
+a, b = (json.load(open(p))["lcores"] for p in sys.argv[1:3])
+ok = len(a) == len(b) == 2
+for x, y in zip(a, b):
+    print("    lcore %d: frames %d -> %d, engine %d -> %d, handoff out %d in %d full %d, "
+          "busy %.1f %%, %.0f cycles/frame"
+          % (y["index"], x["frames"], y["frames"], x["stages"]["engine"]["items"],
+             y["stages"]["engine"]["items"], y["handoff_out"], y["handoff_in"],
+             y["handoff_full"], y["busy_percent"], y["cycles_per_frame"]))
+    ok = ok and y["tsc_hz"] > 0 and y["frames"] > x["frames"]
+    ok = ok and y["stages"]["engine"]["items"] > x["stages"]["engine"]["items"]
+    ok = ok and y["stages"]["engine"]["cycles"] > x["stages"]["engine"]["cycles"]
+    ok = ok and y["busy_cycles"] > x["busy_cycles"] and 0 <= y["busy_percent"] <= 100
+    ok = ok and y["handoff_full"] == 0
+# What one lcore handed out, the other took in.
+out = sum(y["handoff_out"] - x["handoff_out"] for x, y in zip(a, b))
+inn = sum(y["handoff_in"] - x["handoff_in"] for x, y in zip(a, b))
+print("    handed over: %d out, %d in" % (out, inn))
+ok = ok and out > 0 and out == inn
+sys.exit(0 if ok else 1)
+EOF
+}
+itest_check "both lcores' frames and engines moved; frames crossed, none lost" lcores_moved
+ctl stats >"$NETLAB_DIR/stats.txt" || itest_fail "mtdhcpctl stats failed"
+sed -n '/^INDEX/,$p' "$NETLAB_DIR/stats.txt" | sed 's/^/    /'
+itest_check "stats (table): a row per lcore, with its tenants, frames and hand-offs" \
+	test "$(grep -cE "^[01] +[01] +[0-9]+ +[1-9][0-9]* +[0-9.]+% +[0-9]+ +[0-9]+ +0 +[0-9]+$" \
+		"$NETLAB_DIR/stats.txt")" = 2
+itest_check "  and a row of cycles per frame by stage per lcore" \
+	test "$(sed -n '/^TSC cycles per frame/,/^$/p' "$NETLAB_DIR/stats.txt" |
+		grep -cE "^[01]( +[0-9]+){8}$")" = 2
 
 # --- release through the owner's engine, for a tenant of each lcore ---
 for t in acme globex initech hooli; do

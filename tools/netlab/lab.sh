@@ -5,6 +5,7 @@
 #   ns svc : svc0 (no IP; the daemon's DPDK af_packet port)            "the service VM"
 #      | veth
 #   ns sw  : bridge br0 joining the service VM and every site's uplink  "the L2 network"
+#            (a plain switch: bridge netfilter off, see lab_bridge_nf_off)
 #   relay sites (lab_relay_site), e.g. acme's edge router "ar":
 #      ar-up 10.0.1.2/24 to sw, bridge ar-br 192.168.1.1/24 with the client links,
 #      ip_forward=1, dhcrelay -4 -d -a -id ar-br -iu ar-up 10.0.1.1; clients a1, a2 (eth0)
@@ -35,9 +36,24 @@ LAB_CLIENT_SEQ=16
 declare -A LAB_RELAY_CMD=()
 declare -A LAB_TAGGER_ARGS=()
 
+# lab_bridge_nf_off NAME: the bridges of host NAME forward frames as a switch does, without
+# looking into them. Where the br_netfilter module is loaded (Docker, a firewall), every new
+# namespace starts with net.bridge.bridge-nf-call-{iptables,ip6tables,arptables} = 1: bridged
+# IPv4 then goes through the kernel's IP input checks, which drop malformed packets (a bad
+# header checksum or length) before they reach the daemon, and the tests of malformed frames
+# would test the kernel. Without the module the settings do not exist and nothing is needed.
+lab_bridge_nf_off() {
+	local key
+	for key in iptables ip6tables arptables; do
+		netlab_exec "$1" test -e "/proc/sys/net/bridge/bridge-nf-call-$key" || continue
+		netlab_sysctl "$1" "net.bridge.bridge-nf-call-$key=0" || return 1
+	done
+}
+
 # lab_core: the service VM and the L2 network.
 lab_core() {
 	netlab_ns svc && netlab_ns sw || return 1
+	lab_bridge_nf_off sw || return 1
 	netlab_bridge sw "$LAB_BRIDGE" || return 1
 	netlab_link svc svc0 sw svc "$LAB_SVC_MAC" && netlab_bridge_add sw "$LAB_BRIDGE" svc
 }
@@ -61,7 +77,7 @@ lab_mac() {
 lab_relay_site() {
 	local name=$1 up=$2 lan=$3 server=$4 c
 	shift 4
-	netlab_ns "$name" || return 1
+	netlab_ns "$name" && lab_bridge_nf_off "$name" || return 1
 	netlab_link "$name" "$name-up" sw "$name" && netlab_bridge_add sw "$LAB_BRIDGE" "$name" ||
 		return 1
 	netlab_addr "$name" "$name-up" "$up" || return 1

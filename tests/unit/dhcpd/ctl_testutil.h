@@ -1,8 +1,9 @@
 /*
  * A made-up daemon for the control socket and metrics tests: two tenants that share
  * 192.168.1.0/24 (acme behind relay 192.168.1.1, globex on VLAN 100 of port "uplink"),
- * counters and pool use the test sets, two ports, and release/reload that record their
- * calls and answer what the test asks.
+ * counters and pool use the test sets, two ports, two lcores (index 0 busy, index 1 on EAL
+ * lcore 3 without a frame yet), and release/reload that record their calls and answer
+ * what the test asks.
  */
 #ifndef MTDHCP_TESTS_CTL_TESTUTIL_H
 #define MTDHCP_TESTS_CTL_TESTUTIL_H
@@ -18,6 +19,8 @@ struct ctl_fake {
 	struct ctl_pool_use use[2];
 	struct ctl_port_info ports[2];
 	size_t n_ports;
+	struct ctl_lcore_info lcores[2];
+	size_t n_lcores;
 	struct lease_store_stats store;
 	int release_rc;
 	int n_release;

@@ -1,8 +1,8 @@
 /*
  * The control socket's commands (ctl_commands.c, ctl_view.c) against a made-up daemon
- * (ctl_testutil.c): what ping, stats, tenants, release and reload answer, and how they
- * refuse unknown tenants, addresses outside the tenant, missing arguments and failures of
- * the daemon below them.
+ * (ctl_testutil.c): what ping, stats (lcores included), tenants, release and reload
+ * answer, and how they refuse unknown tenants, addresses outside the tenant, missing
+ * arguments and failures of the daemon below them.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -151,12 +151,14 @@ static void test_stats(void **state)
 	assert_int_equal(int_at(json_object_get(r, "lease_store"), "committed"), 77);
 	json_decref(v);
 
-	/* One tenant: only its entry, no ports. */
+	/* One tenant: only its entry, no ports, no lcores. */
 	v = ctl_fake_call(table, "{\"cmd\":\"stats\",\"tenant\":\"globex\"}");
 	r = json_object_get(v, "result");
 	assert_int_equal(json_array_size(json_object_get(r, "tenants")), 1);
 	by_name(json_object_get(r, "tenants"), "globex");
 	assert_int_equal(json_array_size(json_object_get(r, "ports")), 0);
+	assert_int_equal(json_array_size(json_object_get(r, "lcores")), 0);
+	assert_null(json_object_get(r, "lease_store"));
 	json_decref(v);
 
 	v = ctl_fake_call(table, "{\"cmd\":\"stats\",\"tenant\":\"initech\"}");
@@ -165,6 +167,114 @@ static void test_stats(void **state)
 	json_decref(v);
 	v = ctl_fake_call(table, "{\"cmd\":\"stats\",\"tenant\":7}");
 	assert_string_equal(code_of(v), "bad_request");
+	json_decref(v);
+}
+
+static double real_at(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!json_is_real(v))
+		fail_msg("%s is not a real number", key);
+	return json_real_value(v);
+}
+
+/* The stage @name of lcore view @l. */
+static const json_t *stage_of(const json_t *l, const char *name)
+{
+	const json_t *st = json_object_get(json_object_get(l, "stages"), name);
+
+	if (st == NULL)
+		fail_msg("no stage %s", name);
+	return st;
+}
+
+static void test_stats_lcores(void **state)
+{
+	json_t *v, *r;
+	const json_t *lcores, *l, *st;
+	const char *key;
+	size_t n = 0;
+
+	(void)state;
+	v = ctl_fake_call(table, "{\"cmd\":\"stats\"}");
+	r = json_object_get(v, "result");
+	lcores = json_object_get(r, "lcores");
+	assert_int_equal(json_array_size(lcores), 2);
+
+	/* The counters as they are, and what follows from them. */
+	l = json_array_get(lcores, 0);
+	assert_int_equal(int_at(l, "index"), 0);
+	assert_int_equal(int_at(l, "lcore_id"), 0);
+	assert_int_equal(int_at(l, "tenants"), 1);
+	assert_int_equal(int_at(l, "tsc_hz"), 2000000000);
+	assert_int_equal(int_at(l, "frames"), 200000);
+	assert_int_equal(int_at(l, "busy_cycles"), 1000000000);
+	assert_int_equal(int_at(l, "busy_loops"), 5000);
+	assert_int_equal(int_at(l, "running_cycles"), 4000000000);
+	assert_true(real_at(l, "busy_percent") == 25.0);
+	assert_true(real_at(l, "cycles_per_frame") == 5000.0);
+	assert_int_equal(int_at(l, "handoff_out"), 50000);
+	assert_int_equal(int_at(l, "handoff_in"), 10000);
+	assert_int_equal(int_at(l, "handoff_full"), 3);
+	assert_int_equal(int_at(l, "yields"), 7);
+	/* Every stage in the loop's order, per frame worked on and per item it handled. */
+	static const char *const order[] = {"rx",     "parse",      "classify", "handoff",
+	                                    "engine", "completion", "tx"};
+	json_object_foreach((json_t *)json_object_get(l, "stages"), key, st)
+	{
+		assert_true(n < 7);
+		assert_string_equal(key, order[n++]);
+	}
+	assert_int_equal(n, 7);
+	st = stage_of(l, "rx");
+	assert_int_equal(int_at(st, "cycles"), 80000000);
+	assert_int_equal(int_at(st, "items"), 190000);
+	assert_true(real_at(st, "cycles_per_frame") == 400.0);
+	st = stage_of(l, "parse");
+	assert_true(real_at(st, "cycles_per_frame") == 75.0);
+	st = stage_of(l, "engine");
+	assert_true(real_at(st, "cycles_per_frame") == 1500.0);
+	assert_true(real_at(st, "cycles_per_item") == 3000.0);
+	st = stage_of(l, "tx");
+	assert_true(real_at(st, "cycles_per_frame") == 0.0);
+	assert_true(real_at(st, "cycles_per_item") == 0.0);
+
+	/* An lcore with no frame yet: no division by zero, nothing busy. */
+	l = json_array_get(lcores, 1);
+	assert_int_equal(int_at(l, "index"), 1);
+	assert_int_equal(int_at(l, "lcore_id"), 3);
+	assert_int_equal(int_at(l, "frames"), 0);
+	assert_true(real_at(l, "busy_percent") == 0.0);
+	assert_true(real_at(l, "cycles_per_frame") == 0.0);
+	assert_true(real_at(stage_of(l, "engine"), "cycles_per_frame") == 0.0);
+	json_decref(v);
+
+	/*
+	 * Rounded to one decimal; never over 100 %, although the clock of running_cycles
+	 * starts a moment before the lcores; nothing busy before the lcore runs (tsc_hz 0).
+	 */
+	fake.lcores[0].busy_cycles = 1000000001;
+	fake.lcores[0].running_cycles = 3000000000;
+	fake.lcores[0].frames = 3;
+	fake.lcores[1].busy_cycles = 5000;
+	fake.lcores[1].running_cycles = 4000;
+	fake.lcores[1].tsc_hz = 0;
+	v = ctl_fake_call(table, "{\"cmd\":\"stats\"}");
+	lcores = json_object_get(json_object_get(v, "result"), "lcores");
+	l = json_array_get(lcores, 0);
+	assert_true(real_at(l, "busy_percent") == 33.3);
+	assert_true(real_at(l, "cycles_per_frame") == 333333333.7);
+	assert_true(real_at(stage_of(l, "parse"), "cycles_per_frame") == 5000000.0);
+	assert_true(real_at(json_array_get(lcores, 1), "busy_percent") == 100.0);
+	json_decref(v);
+
+	/* A daemon without lcores to show (no callback) answers an empty list. */
+	fake.backend.n_lcores = NULL;
+	table = ctl_commands_table(&fake.backend);
+	v = ctl_fake_call(table, "{\"cmd\":\"stats\"}");
+	assert_int_equal(json_array_size(json_object_get(json_object_get(v, "result"), "lcores")),
+	                 0);
 	json_decref(v);
 }
 
@@ -323,6 +433,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_ping_and_version, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stats_lcores, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tenants, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reload, setup, teardown),

@@ -2,7 +2,7 @@
  * The metrics (metrics_text.c, metrics.c) against a made-up daemon: the text follows the
  * Prometheus exposition format (one HELP and TYPE per family before all of its samples,
  * counters named _total, labels quoted and escaped), carries every tenant counter and the
- * pool use and port counters with their values, and is served over HTTP at /metrics by
+ * pool use, port and lcore counters with their values, and is served over HTTP at /metrics by
  * libmicrohttpd on an ephemeral port (404 elsewhere, 405 for POST).
  */
 #include <arpa/inet.h>
@@ -171,6 +171,60 @@ static void test_render(void **state)
 	free(text);
 }
 
+static void test_render_lcores(void **state)
+{
+	static const char *const stages[] = {"rx",     "parse",      "classify", "handoff",
+	                                     "engine", "completion", "tx"};
+	size_t len = 0;
+	char *text, line[160];
+
+	(void)state;
+	text = metrics_render(&fake.backend, &len);
+	assert_non_null(text);
+	check_format(text);
+	/* Labelled by index; the EAL's lcore id is an info label. */
+	assert_true(has_line(text, "mtdhcp_lcore_info{lcore=\"0\",eal_lcore=\"0\"} 1"));
+	assert_true(has_line(text, "mtdhcp_lcore_info{lcore=\"1\",eal_lcore=\"3\"} 1"));
+	assert_true(has_line(text, "# TYPE mtdhcp_lcore_tenants gauge"));
+	assert_true(has_line(text, "mtdhcp_lcore_tenants{lcore=\"0\"} 1"));
+	assert_true(has_line(text, "mtdhcp_lcore_tsc_hz{lcore=\"1\"} 2000000000"));
+	assert_true(has_line(text, "# TYPE mtdhcp_lcore_frames_total counter"));
+	assert_true(has_line(text, "mtdhcp_lcore_frames_total{lcore=\"0\"} 200000"));
+	assert_true(has_line(text, "mtdhcp_lcore_frames_total{lcore=\"1\"} 0"));
+	assert_true(has_line(text, "mtdhcp_lcore_busy_cycles_total{lcore=\"0\"} 1000000000"));
+	assert_true(has_line(text, "mtdhcp_lcore_busy_loops_total{lcore=\"0\"} 5000"));
+	assert_true(has_line(text, "mtdhcp_lcore_handoff_out_frames_total{lcore=\"0\"} 50000"));
+	assert_true(has_line(text, "mtdhcp_lcore_handoff_in_frames_total{lcore=\"0\"} 10000"));
+	assert_true(has_line(text, "mtdhcp_lcore_handoff_full_frames_total{lcore=\"0\"} 3"));
+	assert_true(has_line(text, "mtdhcp_lcore_yields_total{lcore=\"0\"} 7"));
+	assert_true(has_line(text, "mtdhcp_lcore_stage_cycles_total{lcore=\"0\",stage=\"engine\"}"
+	                           " 300000000"));
+	assert_true(has_line(text, "mtdhcp_lcore_stage_items_total{lcore=\"0\",stage=\"engine\"}"
+	                           " 100000"));
+	/* Every stage of every lcore, in both families. */
+	for (unsigned l = 0; l < 2; l++) {
+		for (size_t k = 0; k < sizeof(stages) / sizeof(stages[0]); k++) {
+			snprintf(line, sizeof(line),
+			         "mtdhcp_lcore_stage_cycles_total{lcore=\"%u\",stage=\"%s\"} ", l,
+			         stages[k]);
+			assert_non_null(strstr(text, line));
+			snprintf(line, sizeof(line),
+			         "mtdhcp_lcore_stage_items_total{lcore=\"%u\",stage=\"%s\"} ", l,
+			         stages[k]);
+			assert_non_null(strstr(text, line));
+		}
+	}
+	free(text);
+
+	/* Without lcores (a backend that has none), no lcore family at all. */
+	fake.backend.n_lcores = NULL;
+	text = metrics_render(&fake.backend, &len);
+	assert_non_null(text);
+	check_format(text);
+	assert_null(strstr(text, "mtdhcp_lcore_"));
+	free(text);
+}
+
 static void test_label_escaping(void **state)
 {
 	size_t len = 0;
@@ -287,6 +341,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_render, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_render_lcores, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_label_escaping, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_http, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_address_in_use, setup, teardown),
