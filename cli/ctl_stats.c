@@ -9,10 +9,12 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/ctl.h"
+#include "tenants/counters.h"
 
 /* The summary's counter columns: title and counter name. */
 static const struct {
@@ -259,6 +261,20 @@ static int ctl_stats_stages(FILE *out, const json_t *lcores)
 	return 0;
 }
 
+/*
+ * Whether @key names one of the gauges the counters carry (refreshed once a second): the
+ * "pool" object's fresh figures are printed in their place.
+ */
+static bool ctl_stats_is_gauge(const char *key)
+{
+	for (unsigned c = 0; c < TC__COUNT; c++) {
+		if (tenant_counter_is_gauge((enum tenant_counter)c) &&
+		    strcmp(key, tenant_counter_name((enum tenant_counter)c)) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Every counter of one tenant, one per line. */
 static void ctl_stats_one(FILE *out, const json_t *t)
 {
@@ -271,8 +287,10 @@ static void ctl_stats_one(FILE *out, const json_t *t)
 	fprintf(out, "%-28s%llu\n", "active_leases", ctl_num(pool, "active_leases"));
 	ctl_fmt_pool(buf, sizeof(buf), pool);
 	fprintf(out, "%-28s%s\n", "pool_use", buf);
-	json_object_foreach((json_t *)counters, key, v)
-	    fprintf(out, "%-28s%lld\n", key, (long long)json_integer_value(v));
+	json_object_foreach((json_t *)counters, key, v) {
+		if (!ctl_stats_is_gauge(key))
+			fprintf(out, "%-28s%lld\n", key, (long long)json_integer_value(v));
+	}
 }
 
 int ctl_stats_run(const struct ctl_ctx *ctx, int argc, char **argv)
