@@ -196,12 +196,18 @@ struct ctl_table;
 /* A table with @ncols columns titled @headers (copied). NULL when out of memory. */
 struct ctl_table *ctl_table_new(size_t ncols, const char *const *headers);
 
-/* Appends a row of ncols cells (copied). 0 or -ENOMEM. */
+/*
+ * Appends a row of ncols cells (copied). 0 or -ENOMEM; once a row could not be added the
+ * table adds no more and ctl_table_finish fails, so a loop of adds may check only that.
+ */
 int ctl_table_add(struct ctl_table *t, const char *const *cells);
 
 /* Writes the header and the rows, columns padded to their widest cell. */
 void ctl_table_print(const struct ctl_table *t, FILE *out);
 
 void ctl_table_free(struct ctl_table *t);
+
+/* Prints @t unless a row could not be added, and frees it: 0, or -1 (nothing printed). */
+int ctl_table_finish(struct ctl_table *t, FILE *out);
 
 #endif

@@ -71,13 +71,10 @@ static int ctl_stats_tenants(FILE *out, const json_t *tenants)
 			         ctl_num(counters, ctl_stats_cols[c].counter));
 		for (size_t c = 0; c < CTL_STATS_NCOLS + 3; c++)
 			row[c] = cells[c];
-		if (ctl_table_add(tab, row) != 0) {
-			ctl_table_free(tab);
-			return -1;
-		}
+		ctl_table_add(tab, row);
 	}
-	ctl_table_print(tab, out);
-	ctl_table_free(tab);
+	if (ctl_table_finish(tab, out) != 0)
+		return -1;
 
 	/* Drop reasons that happened, beyond the MALFORMED column, one line per tenant. */
 	json_array_foreach(tenants, i, t)
@@ -138,14 +135,9 @@ static int ctl_stats_ports(FILE *out, const json_t *ports)
 		snprintf(cells[7], sizeof(cells[7]), "%llu", ctl_num(p, "icmp_replies"));
 		for (size_t c = 0; c < 8; c++)
 			row[c] = cells[c];
-		if (ctl_table_add(tab, row) != 0) {
-			ctl_table_free(tab);
-			return -1;
-		}
+		ctl_table_add(tab, row);
 	}
-	ctl_table_print(tab, out);
-	ctl_table_free(tab);
-	return 0;
+	return ctl_table_finish(tab, out);
 }
 
 /* A cycles-per-frame cell of @o: "-" for an lcore that has seen no frame yet. */
@@ -188,14 +180,9 @@ static int ctl_stats_lcores(FILE *out, const json_t *lcores)
 			snprintf(cells[5 + k], sizeof(cells[5 + k]), "%llu", ctl_num(l, keys[k]));
 		for (size_t c = 0; c < CTL_STATS_LCORE_COLS; c++)
 			row[c] = cells[c];
-		if (ctl_table_add(tab, row) != 0) {
-			ctl_table_free(tab);
-			return -1;
-		}
+		ctl_table_add(tab, row);
 	}
-	ctl_table_print(tab, out);
-	ctl_table_free(tab);
-	return 0;
+	return ctl_table_finish(tab, out);
 }
 
 /*
@@ -243,10 +230,7 @@ static int ctl_stats_stages(FILE *out, const json_t *lcores)
 		ctl_fmt_cycles(cells[1 + ns], sizeof(cells[1 + ns]), l, frames);
 		for (size_t c = 0; c < ns + 2; c++)
 			row[c] = cells[c];
-		if (ctl_table_add(tab, row) != 0) {
-			ctl_table_free(tab);
-			return -1;
-		}
+		ctl_table_add(tab, row);
 	}
 	/* The frequency turns cycles into time: 2,450 cycles are 1 us at 2,450 MHz. */
 	unsigned long long hz = ctl_num(json_array_get(lcores, 0), "tsc_hz");
@@ -256,9 +240,7 @@ static int ctl_stats_stages(FILE *out, const json_t *lcores)
 		        (hz + 500000) / 1000000);
 	else
 		fprintf(out, "TSC cycles per frame, by stage:\n");
-	ctl_table_print(tab, out);
-	ctl_table_free(tab);
-	return 0;
+	return ctl_table_finish(tab, out);
 }
 
 /*
@@ -287,7 +269,8 @@ static void ctl_stats_one(FILE *out, const json_t *t)
 	fprintf(out, "%-28s%llu\n", "active_leases", ctl_num(pool, "active_leases"));
 	ctl_fmt_pool(buf, sizeof(buf), pool);
 	fprintf(out, "%-28s%s\n", "pool_use", buf);
-	json_object_foreach((json_t *)counters, key, v) {
+	json_object_foreach((json_t *)counters, key, v)
+	{
 		if (!ctl_stats_is_gauge(key))
 			fprintf(out, "%-28s%lld\n", key, (long long)json_integer_value(v));
 	}

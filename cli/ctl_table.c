@@ -4,6 +4,7 @@
  * a column on the terminal.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@ struct ctl_table {
 	size_t cap;
 	char **cells; /* nrows * ncols */
 	size_t *width;
+	bool failed; /* a row could not be added */
 };
 
 static int ctl_table_push(struct ctl_table *t, const char *const *cells)
@@ -63,7 +65,10 @@ struct ctl_table *ctl_table_new(size_t ncols, const char *const *headers)
 
 int ctl_table_add(struct ctl_table *t, const char *const *cells)
 {
-	return ctl_table_push(t, cells);
+	int rc = t->failed ? -ENOMEM : ctl_table_push(t, cells);
+
+	t->failed = rc != 0;
+	return rc;
 }
 
 void ctl_table_print(const struct ctl_table *t, FILE *out)
@@ -90,4 +95,14 @@ void ctl_table_free(struct ctl_table *t)
 	free(t->cells);
 	free(t->width);
 	free(t);
+}
+
+int ctl_table_finish(struct ctl_table *t, FILE *out)
+{
+	bool ok = !t->failed;
+
+	if (ok)
+		ctl_table_print(t, out);
+	ctl_table_free(t);
+	return ok ? 0 : -1;
 }

@@ -251,14 +251,9 @@ static int ctl_tenants_print(const json_t *res, FILE *out)
 		         json_number_value(json_object_get(p, "use_percent")));
 		snprintf(active, sizeof(active), "%lld",
 		         (long long)json_integer_value(json_object_get(p, "active_leases")));
-		if (ctl_table_add(tab, row) != 0) {
-			ctl_table_free(tab);
-			return -1;
-		}
+		ctl_table_add(tab, row);
 	}
-	ctl_table_print(tab, out);
-	ctl_table_free(tab);
-	return 0;
+	return ctl_table_finish(tab, out);
 }
 
 int ctl_tenants_run(const struct ctl_ctx *ctx, int argc, char **argv)

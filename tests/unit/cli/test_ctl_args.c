@@ -134,6 +134,29 @@ static void test_formatting(void **state)
 	assert_string_equal(buf, "10.0.0.1");
 }
 
+/* Tables: each column as wide as its widest cell, two spaces between; NULL is empty. */
+static void test_table(void **state)
+{
+	static const char *const headers[] = {"TENANT", "ADDRESS", "STATE"};
+	static const char *const r1[] = {"acme", "192.168.1.100", "active"};
+	static const char *const r2[] = {"a-long-tenant", "10.0.0.1", NULL};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	struct ctl_table *t = ctl_table_new(3, headers);
+
+	(void)state;
+	assert_non_null(t);
+	assert_int_equal(ctl_table_add(t, r1), 0);
+	assert_int_equal(ctl_table_add(t, r2), 0);
+	assert_int_equal(ctl_table_finish(t, out), 0);
+	fclose(out);
+	assert_string_equal(buf, "TENANT         ADDRESS        STATE\n"
+	                         "acme           192.168.1.100  active\n"
+	                         "a-long-tenant  10.0.0.1       \n");
+	free(buf);
+}
+
 static void test_client_parse(void **state)
 {
 	char code[32], msg[128];
@@ -182,7 +205,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ipv4_and_prefix),    cmocka_unit_test(test_hex),
 	    cmocka_unit_test(test_duration_and_count), cmocka_unit_test(test_formatting),
-	    cmocka_unit_test(test_client_parse),
+	    cmocka_unit_test(test_client_parse),       cmocka_unit_test(test_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
