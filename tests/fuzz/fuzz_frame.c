@@ -47,6 +47,7 @@ static struct {
 static struct {
 	bool active;
 	uint16_t port;
+	uint16_t src_port;  /* the request's UDP source port */
 	const uint8_t *msg; /* the DHCP message */
 	size_t len;
 } cur;
@@ -146,7 +147,12 @@ static void fuzz_tx(void *ctx, const struct dhcp_reply *r, const uint8_t *msg, s
 	fuzz_check(type == DHCPOFFER || type == DHCPACK || type == DHCPNAK);
 	/* Replies leave by the port and tags the request came by. */
 	fuzz_check(r->path.port == cur.port);
-	fuzz_check(r->dst_port == DP_PORT_BOOTPS || r->dst_port == DP_PORT_BOOTPC);
+	/*
+	 * To a server or client port; or, for a relayed request whose relay agent named its
+	 * own source port (RFC 8357, option 82 sub-option 19), back to that port.
+	 */
+	fuzz_check(r->dst_port == DP_PORT_BOOTPS || r->dst_port == DP_PORT_BOOTPC ||
+	           (fuzz_rd32(cur.msg + 24) != 0 && r->dst_port == cur.src_port));
 
 	struct dp_l2 l2 = {
 	    .outer_tpid = r->path.outer_tpid,
@@ -217,6 +223,7 @@ static void fuzz_dhcp(const struct dp_frame *f, uint16_t port)
 	stats.to_engine++;
 	cur.active = true;
 	cur.port = port;
+	cur.src_port = f->src_port;
 	cur.msg = f->payload;
 	cur.len = f->payload_len;
 	dhcp_engine_input(world.engine, t, &path, f->payload, f->payload_len, world.now);
