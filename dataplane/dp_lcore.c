@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "dp_classify.h"
 #include "dp_frame.h"
+#include "dp_frame_dhcp.h"
 #include "dp_internal.h"
 #include "tenants/registry.h"
 
@@ -122,28 +123,11 @@ static bool handle_dhcp(struct dp_lcore *lc, const struct tenant_registry *reg,
 	count_class(&port->stats, t, &cls);
 	if (!t)
 		return false;
-	/* A request from a directly attached link is answered from the tenant's address there. */
-	uint32_t local = (!cls.relayed && t->server_address) ? t->server_address : port->address;
-	if (f->dst_ip != 0xffffffffu) {
-		/* Unicast (a relay, a renewing client): only to one of our addresses. */
-		if (f->dst_ip != local && f->dst_ip != port->address) {
-			port->stats.drop_not_ours++;
-			return false;
-		}
-		local = f->dst_ip;
+	struct dhcp_path path;
+	if (!dp_dhcp_path(f, port_index, port->address, t, cls.relayed, &path)) {
+		port->stats.drop_not_ours++;
+		return false;
 	}
-	struct dhcp_path path = {
-	    .port = port_index,
-	    .outer_tpid = f->outer_tpid,
-	    .outer_tci = f->outer_tci,
-	    .inner_tpid = f->inner_tpid,
-	    .inner_tci = f->inner_tci,
-	    .src_ip = f->src_ip,
-	    .dst_ip = f->dst_ip,
-	    .src_port = f->src_port,
-	    .local_ip = local,
-	};
-	memcpy(path.src_mac, f->src_mac, 6);
 	unsigned owner = dp_tenant_owner(t->db_id, lc->dp->n_lcores);
 	if (owner != lc->index) {
 		/* The owner queues it (budget and queue checks are its tenant's business). */

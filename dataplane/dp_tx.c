@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dp_frame.h"
+#include "dp_frame_dhcp.h"
 #include "dp_internal.h"
 
 unsigned dp_tx_flush(struct dp_port *port)
@@ -49,14 +50,8 @@ void dp_tx_dhcp(void *ctx, const struct dhcp_reply *reply, const uint8_t *msg, s
 		port->stats.drop_no_mbuf++;
 		return;
 	}
-	struct dp_l2 l2 = {
-	    .outer_tpid = reply->path.outer_tpid,
-	    .outer_tci = reply->path.outer_tci,
-	    .inner_tpid = reply->path.inner_tpid,
-	    .inner_tci = reply->path.inner_tci,
-	};
-	memcpy(l2.dst_mac, reply->dst_mac, 6);
-	memcpy(l2.src_mac, port->mac.addr_bytes, 6);
+	struct dp_l2 l2;
+	dp_reply_l2(reply, port->mac.addr_bytes, &l2);
 	size_t hdr = dp_l2_len(&l2) + DP_IPV4_HLEN + DP_UDP_HLEN;
 	uint8_t *frame = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hdr + len));
 	if (!frame) {

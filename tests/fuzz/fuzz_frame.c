@@ -21,6 +21,7 @@
 
 #include "dataplane/dp_classify.h"
 #include "dataplane/dp_frame.h"
+#include "dataplane/dp_frame_dhcp.h"
 #include "dhcpd/dhcp_msg.h"
 #include "fuzz.h"
 #include "fuzz_world.h"
@@ -154,14 +155,9 @@ static void fuzz_tx(void *ctx, const struct dhcp_reply *r, const uint8_t *msg, s
 	fuzz_check(r->dst_port == DP_PORT_BOOTPS || r->dst_port == DP_PORT_BOOTPC ||
 	           (fuzz_rd32(cur.msg + 24) != 0 && r->dst_port == cur.src_port));
 
-	struct dp_l2 l2 = {
-	    .outer_tpid = r->path.outer_tpid,
-	    .outer_tci = r->path.outer_tci,
-	    .inner_tpid = r->path.inner_tpid,
-	    .inner_tci = r->path.inner_tci,
-	};
-	memcpy(l2.dst_mac, r->dst_mac, 6);
-	memcpy(l2.src_mac, fuzz_our_mac, 6);
+	struct dp_l2 l2;
+
+	dp_reply_l2(r, fuzz_our_mac, &l2);
 	size_t hdr = dp_l2_len(&l2) + DP_IPV4_HLEN + DP_UDP_HLEN;
 	fuzz_check(hdr <= DP_REPLY_HEADROOM);
 	uint8_t *frame = malloc(hdr + len);
@@ -199,27 +195,10 @@ static void fuzz_dhcp(const struct dp_frame *f, uint16_t port)
 	stats.misses[cls.miss]++;
 	if (!t)
 		return;
-	/* A request from a directly attached link is answered from the tenant's address there. */
-	uint32_t port_addr = fuzz_world_port_address(&world, port);
-	uint32_t local = !cls.relayed && t->server_address ? t->server_address : port_addr;
+	struct dhcp_path path;
 
-	if (f->dst_ip != 0xffffffffu) {
-		if (f->dst_ip != local && f->dst_ip != port_addr)
-			return;
-		local = f->dst_ip;
-	}
-	struct dhcp_path path = {
-	    .port = port,
-	    .outer_tpid = f->outer_tpid,
-	    .outer_tci = f->outer_tci,
-	    .inner_tpid = f->inner_tpid,
-	    .inner_tci = f->inner_tci,
-	    .src_ip = f->src_ip,
-	    .dst_ip = f->dst_ip,
-	    .src_port = f->src_port,
-	    .local_ip = local,
-	};
-	memcpy(path.src_mac, f->src_mac, 6);
+	if (!dp_dhcp_path(f, port, fuzz_world_port_address(&world, port), t, cls.relayed, &path))
+		return;
 	stats.to_engine++;
 	cur.active = true;
 	cur.port = port;
