@@ -122,9 +122,7 @@ int lease_store_load_active(struct lease_store *s, uint32_t tenant_id, int64_t n
 		if (ret != 0)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = lease_sql_errno(rc);
-	sqlite3_finalize(st);
+	ret = lease_sql_finish(st, rc, ret);
 	if (ret == 0)
 		ret = lease_store_flag_outside(s, tenant_id, &outside);
 	free(outside.addr);
@@ -155,8 +153,5 @@ int lease_store_load_declined(struct lease_store *s, uint32_t tenant_id, int64_t
 		if (ret != 0)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = lease_sql_errno(rc);
-	sqlite3_finalize(st);
-	return ret;
+	return lease_sql_finish(st, rc, ret);
 }

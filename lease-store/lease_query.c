@@ -195,10 +195,7 @@ int lease_reader_query(struct lease_reader *rd, const struct lease_query *q,
 		if (ret != 0)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = lease_sql_errno(rc);
-	sqlite3_finalize(st);
-	return ret;
+	return lease_sql_finish(st, rc, ret);
 }
 
 int lease_reader_get(struct lease_reader *rd, const char *tenant, uint32_t address,

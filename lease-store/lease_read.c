@@ -145,10 +145,7 @@ int lease_reader_foreach(struct lease_reader *rd, const struct lease_filter *fil
 		if (ret != 0)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = lease_sql_errno(rc);
-	sqlite3_finalize(st);
-	return ret;
+	return lease_sql_finish(st, rc, ret);
 }
 
 /*
@@ -218,10 +215,7 @@ int lease_reader_history(struct lease_reader *rd, const struct lease_history_que
 		if (ret != 0)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = lease_sql_errno(rc);
-	sqlite3_finalize(st);
-	return ret;
+	return lease_sql_finish(st, rc, ret);
 }
 
 int lease_reader_history_cutoff(struct lease_reader *rd, int64_t *cutoff)

@@ -74,3 +74,11 @@ int lease_sql_int(sqlite3 *db, const char *sql, int64_t *out)
 	sqlite3_finalize(st);
 	return rc;
 }
+
+int lease_sql_finish(sqlite3_stmt *st, int rc, int ret)
+{
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = lease_sql_errno(rc);
+	sqlite3_finalize(st);
+	return ret;
+}

@@ -13,6 +13,13 @@
 /* The -errno that best describes SQLite result code @rc (extended codes accepted). */
 int lease_sql_errno(int rc);
 
+/*
+ * Finalizes @st after a loop of sqlite3_step that ended on result @rc, in which the rows
+ * gave @ret (0 or -errno): @ret, or when it is 0 the error of a loop that stopped short of
+ * SQLITE_DONE.
+ */
+int lease_sql_finish(sqlite3_stmt *st, int rc, int ret);
+
 /* snprintf into @err when it is not NULL. */
 __attribute__((format(printf, 3, 4))) void lease_sql_set_err(char *err, size_t errlen,
                                                              const char *fmt, ...);
