@@ -14,12 +14,11 @@ drop_malformed), and that no reply came. The relay cases are relayed requests fr
 are dropped (RFC 1542 4.1.1), hops 16 is served; so are relayed requests whose option 82
 cannot be read or names a VPN nobody serves (RFC 6607). Exits 1 when a check fails.
 """
-import argparse
 import random
 import sys
 
-from hostile_lib import (BCAST_MAC, DISCOVER, OFFER, Checks, Ctl, Port, bootp, dhcp_frame, ether,
-                         flatten, ipv4, opt, udp, wait_counters, without_noise)
+from hostile_lib import (BCAST_MAC, DISCOVER, OFFER, Checks, Ctl, Port, arg_parser, bootp,
+                         dhcp_frame, ether, flatten, ipv4, opt, udp, wait_counters, without_noise)
 
 PRL = opt(55, bytes([1, 3, 6, 51]))
 
@@ -153,13 +152,7 @@ def cases(a, mac):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("iface")
-    ap.add_argument("--ctl", required=True)
-    ap.add_argument("--service", required=True)
-    ap.add_argument("--server-mac", default="02:00:00:00:00:01")
-    ap.add_argument("--server-ip", default="10.0.1.1")
+    ap = arg_parser(__doc__)
     ap.add_argument("--relay-ip", default="10.0.1.9")
     ap.add_argument("--tenant", default="lan")
     ap.add_argument("--relay-tenant", default="far")

@@ -7,6 +7,7 @@ VLAN tags; and the daemon's counters through `mtdhcpctl stats --json`.
 Nothing here uses scapy's packet classes: scapy repairs lengths and checksums, which is
 exactly what these tests must not have done for them.
 """
+import argparse
 import json
 import select
 import socket
@@ -310,3 +311,16 @@ class Checks:
     def status(self):
         print("%d checks, %d failed" % (self.n, len(self.failed)), flush=True)
         return 1 if self.failed else 0
+
+
+def arg_parser(doc):
+    """The arguments every hostile test takes: the interface it sends on, the daemon's
+    control socket and service file, our server's MAC and address; the test adds its own."""
+    ap = argparse.ArgumentParser(description=doc,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("iface")
+    ap.add_argument("--ctl", required=True)
+    ap.add_argument("--service", required=True)
+    ap.add_argument("--server-mac", default="02:00:00:00:00:01")
+    ap.add_argument("--server-ip", default="10.0.1.1")
+    return ap

@@ -25,13 +25,13 @@ Each must be ignored and counted (drop_release_not_holder, drop_decline_not_hold
 drop_not_for_us, in the tenant the message reached), no reply sent, nothing declined, and
 every victim's lease still active in `mtdhcpctl leases`. Exits 1 when a check fails.
 """
-import argparse
 import random
 import sys
 import time
 
-from hostile_lib import (ACK, DECLINE, DISCOVER, NAK, OFFER, RELEASE, REQUEST, Checks, Ctl,
-                         Port, bootp, dhcp_frame, flatten, ip_b, opt, wait_counters, without_noise)
+from hostile_lib import (ACK, DECLINE, DISCOVER, NAK, OFFER, RELEASE, REQUEST, Checks, Ctl, Port,
+                         arg_parser, bootp, dhcp_frame, flatten, ip_b, opt, wait_counters,
+                         without_noise)
 
 
 def is_drop(key):
@@ -40,17 +40,11 @@ def is_drop(key):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("iface")
-    ap.add_argument("--ctl", required=True)
-    ap.add_argument("--service", required=True)
+    ap = arg_parser(__doc__)
     ap.add_argument("--tenant", required=True)
     ap.add_argument("--victim", action="append", required=True)
     ap.add_argument("--other")
     ap.add_argument("--other-vlan", type=int, default=200)
-    ap.add_argument("--server-mac", default="02:00:00:00:00:01")
-    ap.add_argument("--server-ip", default="10.0.1.1")
     a = ap.parse_args()
 
     port = Port(a.iface)

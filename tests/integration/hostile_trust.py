@@ -26,12 +26,11 @@ the expected tenant's pool (checked by its address), or no reply and the drop co
 and the port's counters must say so (relay_info_ignored, classified by key, the drop
 reasons). Exits 1 when a check fails.
 """
-import argparse
 import random
 import sys
 
-from hostile_lib import (DISCOVER, OFFER, Checks, Ctl, Port, bootp, dhcp_frame, flatten, opt,
-                         wait_counters, without_noise)
+from hostile_lib import (DISCOVER, OFFER, Checks, Ctl, Port, arg_parser, bootp, dhcp_frame, flatten,
+                         opt, wait_counters, without_noise)
 
 VICTIM_RELAY = "10.0.1.3"
 POOLS = {"victim": "10.50.0.", "lan100": "10.100.0.", "fallback": "10.60.0."}
@@ -47,14 +46,8 @@ OPT221 = opt(221, b"\0victim-vpn")
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("iface")
-    ap.add_argument("--ctl", required=True)
-    ap.add_argument("--service", required=True)
+    ap = arg_parser(__doc__)
     ap.add_argument("--phase", required=True, choices=("ignore", "drop", "norelay"))
-    ap.add_argument("--server-mac", default="02:00:00:00:00:01")
-    ap.add_argument("--server-ip", default="10.0.1.1")
     ap.add_argument("--port", default="uplink")
     a = ap.parse_args()
 
