@@ -22,6 +22,11 @@
  * apart: it copies the WAL into the database off the commit path.
  * Table 3: the writer's maintenance (expiry of leases that ran out, pruning of old events)
  * draining a large backlog while a client keeps committing one change at a time.
+ * Table 4: where the writer's CPU goes. The bind cell at batch 4096 again, on copies of the
+ * prefilled database from which secondary indexes are dropped one group at a time (the
+ * writer needs none of them to work: every statement it runs finds its row by the primary
+ * key), down to none at all; then SQLite's own floor on this machine: rows appended by one
+ * prepared statement in transactions of 4096, with no writer, queue or index around them.
  *
  * A file database in a fresh directory under $TMPDIR (default /tmp); the file system type
  * and the load average are printed. Nothing here is asserted: the numbers are for people.
@@ -54,6 +59,8 @@
 #else
 #define CALLGRIND_START_INSTRUMENTATION
 #endif
+
+#include <sqlite3.h>
 
 #include "lease-store/lease_store.h"
 
@@ -191,6 +198,23 @@ static int bench_copy(const char *from, const char *to)
 	if (out >= 0)
 		close(out);
 	return in < 0 || out < 0 || n < 0 ? -EIO : 0;
+}
+
+/* Runs @sql on database @db (a cell's copy, before its store opens it). */
+static int bench_exec(const char *db, const char *sql)
+{
+	sqlite3 *h = NULL;
+	char *msg = NULL;
+	int rc = sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(h, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "bench_lease_store: %s: %s\n", sql,
+		        msg != NULL ? msg : sqlite3_errstr(rc));
+	sqlite3_free(msg);
+	sqlite3_close(h);
+	return rc == SQLITE_OK ? 0 : -EIO;
 }
 
 static struct lease_store *bench_open(const char *db, bool full, uint32_t batch, uint32_t usec,
@@ -340,6 +364,7 @@ struct bench_cell {
 	enum bench_work work;
 	double seconds;   /* with changes 0: the cell's length */
 	uint64_t changes; /* or exactly this many changes */
+	const char *sql;  /* run on the cell's copy of the database first, or NULL */
 };
 
 struct bench_result {
@@ -378,7 +403,7 @@ static int bench_cell(const struct bench_cell *c, const char *prefilled, uint32_
 	lat.v = calloc(lat.cap, sizeof(*lat.v));
 	if (sent == NULL || lat.v == NULL || bench_dir_make(&d) != 0)
 		return -ENOMEM;
-	if (bench_copy(prefilled, d.db) != 0) {
+	if (bench_copy(prefilled, d.db) != 0 || (c->sql != NULL && bench_exec(d.db, c->sql) != 0)) {
 		bench_dir_remove(&d);
 		return -EIO;
 	}
@@ -411,7 +436,8 @@ static int bench_cell(const struct bench_cell *c, const char *prefilled, uint32_
 			if (c->work == BENCH_BIND) {
 				bench_change(&ch, LEASE_OP_BIND, tenant, prefill + next, now);
 			} else {
-				/* Each renewal a second later than the previous one of its lease. */
+				/* Each renewal a second later than the previous one of its lease.
+				 */
 				bench_change(&ch, LEASE_OP_RENEW, tenant, next % prefill,
 				             now + 1 + next / prefill);
 				ch.rec.start_time = now - 3600;
@@ -581,6 +607,135 @@ static int bench_maint(uint32_t backlog, uint32_t rate, double seconds)
 	return 0;
 }
 
+static double bench_thread_cpu_self(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * SQLite's floor: @rows rows appended to a fresh table (@create) by one prepared statement
+ * (@insert, whose parameters are bound once, as the cheapest writer would), in transactions
+ * of 4096 in WAL mode with synchronous=NORMAL, on this thread. Returns the CPU microseconds
+ * per row (this thread's clock: the commits' writes included), or a negative value.
+ */
+static double bench_floor(const char *create, const char *insert, uint32_t rows)
+{
+	struct bench_dir d;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	double cpu = -1;
+
+	if (bench_dir_make(&d) != 0)
+		return -1;
+	int rc = sqlite3_open_v2(d.db, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db,
+		                  "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+		                  " PRAGMA cache_size = -65536",
+		                  NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, create, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(db, insert, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	for (int i = 1; rc == SQLITE_OK && st != NULL && i <= sqlite3_bind_parameter_count(st); i++)
+		rc = i % 4 == 0
+		         ? sqlite3_bind_blob(st, i, "\x02\x00\x5e\x10\x20\x30", 6, SQLITE_STATIC)
+		         : sqlite3_bind_int64(st, i, 1700000000 + i);
+	double t0 = bench_thread_cpu_self();
+
+	for (uint32_t n = 0; rc == SQLITE_OK && n < rows; n++) {
+		const char *txn = n == 0 ? "BEGIN IMMEDIATE" : "COMMIT; BEGIN IMMEDIATE";
+
+		if (n % 4096 == 0)
+			rc = sqlite3_exec(db, txn, NULL, NULL, NULL);
+		if (rc == SQLITE_OK && sqlite3_step(st) != SQLITE_DONE)
+			rc = SQLITE_ERROR;
+		sqlite3_reset(st);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		cpu = (bench_thread_cpu_self() - t0) * 1e6 / rows;
+	else
+		fprintf(stderr, "bench_lease_store: floor: %s\n", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	bench_dir_remove(&d);
+	return cpu;
+}
+
+/* Table 4: the writer's CPU per change as secondary indexes go, then SQLite's floor. */
+static int bench_schema_cost(const char *prefilled, uint32_t prefill, double seconds)
+{
+	/* Cumulative: each row drops its own indexes and keeps the previous rows' drops. */
+	static const struct {
+		const char *what, *sql;
+	} steps[] = {
+	    {"the schema as it is (4 indexes on leases, 3 on lease_events)", ""},
+	    {"- lease_events_by_hwaddr", "DROP INDEX lease_events_by_hwaddr;"},
+	    {"- lease_events_by_address, lease_events_by_keep",
+	     "DROP INDEX lease_events_by_address; DROP INDEX lease_events_by_keep;"},
+	    {"- leases_by_hwaddr, leases_by_client_id",
+	     "DROP INDEX leases_by_hwaddr; DROP INDEX leases_by_client_id;"},
+	    {"- leases_by_end_time: no secondary index left", "DROP INDEX leases_by_end_time;"},
+	};
+	char sql[512] = "";
+	double first = 0;
+
+	printf("\nwhere the writer's CPU goes: bind, batch 4096, NORMAL, on copies of the same\n"
+	       "database with secondary indexes dropped (cumulative)\n\n");
+	printf("| schema | changes/s | writer us | 1-core/s | us saved |\n");
+	printf("|:-------|----------:|----------:|---------:|---------:|\n");
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct bench_cell c = {.full = false,
+		                       .batch = 4096,
+		                       .work = BENCH_BIND,
+		                       .seconds = seconds,
+		                       .sql = sql};
+		struct bench_result r;
+
+		strncat(sql, steps[i].sql, sizeof(sql) - strlen(sql) - 1);
+		if (bench_cell(&c, prefilled, prefill, &r) != 0 || r.failed != 0)
+			return -EIO;
+		if (i == 0)
+			first = r.writer_us;
+		printf("| %s | %.0f | %.2f | %.0f | %.2f |\n", steps[i].what, r.changes_per_s,
+		       r.writer_us, r.writer_us > 0 ? 1e6 / r.writer_us : 0, first - r.writer_us);
+		fflush(stdout);
+	}
+
+	static const struct {
+		const char *what, *create, *insert;
+	} floors[] = {
+	    {"one INTEGER column", "CREATE TABLE t (x INTEGER)", "INSERT INTO t (x) VALUES (?)"},
+	    {"a lease_events row (19 columns, rowid)",
+	     "CREATE TABLE t (id INTEGER PRIMARY KEY, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11,"
+	     " c12, c13, c14, c15, c16, c17, c18, c19)",
+	     "INSERT INTO t (c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16,"
+	     " c17, c18, c19) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+	};
+	const uint32_t rows = 400000;
+
+	printf("\nSQLite's floor on this machine: %u rows appended by one prepared statement,\n"
+	       "transactions of 4096, WAL, NORMAL, no index, no writer thread\n\n",
+	       rows);
+	printf("| row | CPU us/row | rows/s on one core |\n");
+	printf("|:----|-----------:|-------------------:|\n");
+	for (size_t i = 0; i < sizeof(floors) / sizeof(floors[0]); i++) {
+		double us = bench_floor(floors[i].create, floors[i].insert, rows);
+
+		if (us <= 0)
+			return -EIO;
+		printf("| %s | %.2f | %.0f |\n", floors[i].what, us, 1e6 / us);
+		fflush(stdout);
+	}
+	return 0;
+}
+
 static int bench_usage(void)
 {
 	fprintf(stderr, "usage: bench_lease_store [SECONDS_PER_CELL]\n"
@@ -688,6 +843,8 @@ int main(int argc, char **argv)
 				bench_row(&c, &r);
 		}
 	}
+	if (ret == 0)
+		ret = bench_schema_cost(pre.db, prefill, seconds);
 	bench_dir_remove(&pre);
 	if (ret != 0) {
 		fprintf(stderr, "bench_lease_store: cell failed\n");
