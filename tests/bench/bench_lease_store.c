@@ -38,7 +38,9 @@
  *       one cell of exactly N changes: under valgrind --tool=callgrind --instr-atstart=no
  *       counting starts with the cell's store, so the writer thread's instructions divided
  *       by N are its instructions per change (docs/lease-store.md shows the command)
- * Environment: BENCH_PREFILL (leases in the starting database, default 100000).
+ * Environment: BENCH_PREFILL (leases in the starting database, default 100000); BENCH_SQL
+ * (one cell only: SQL run on the cell's copy of the database first, to try a schema
+ * variant, e.g. "DROP INDEX lease_events_by_hwaddr").
  */
 #include <dirent.h>
 #include <errno.h>
@@ -767,6 +769,7 @@ static int bench_one(int argc, char **argv, const char *prefilled, uint32_t pref
 	c.batch = (uint32_t)atoi(argv[a]);
 	c.full = strcmp(argv[a + 1], "full") == 0;
 	c.work = argc - a == 3 && strcmp(argv[a + 2], "renew") == 0 ? BENCH_RENEW : BENCH_BIND;
+	c.sql = getenv("BENCH_SQL");
 	if (bench_cell(&c, prefilled, prefill, &r) != 0)
 		return 1;
 	printf("batch %u, %s, %s: %" PRIu64 " changes, %.0f changes/s, %.0f transactions/s,"
