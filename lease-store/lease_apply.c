@@ -73,8 +73,8 @@ int lease_apply_prepare(struct lease_store *s, char *err, size_t errlen)
 	     "UPDATE leases SET state = ?1, end_time = ?2, cltt = coalesce(?3, cltt)"
 	     " WHERE tenant_id = ?4 AND address = ?5"},
 	    {offsetof(struct lease_writer_stmts, event),
-	     "INSERT INTO lease_events (time, kind, keep_until, " LEASE_ROW_COLUMNS ")"
-	     " VALUES (?, ?, ?, " LEASE_ROW_PARAMS ")"},
+	     "INSERT INTO lease_events (time, kind, keep_until, starts_binding, " LEASE_ROW_COLUMNS
+	     ") VALUES (?, ?, ?, ?, " LEASE_ROW_PARAMS ")"},
 	    {offsetof(struct lease_writer_stmts, tenant_get),
 	     "SELECT 1 FROM tenants WHERE id = ?1"},
 	};
@@ -137,18 +137,21 @@ static int lease_apply_tenant(struct lease_store *s, uint32_t id)
  * is kept for as long as the lease it granted runs, however short the retention; the end
  * of a binding as long as any event of the binding it ends, so that retention never drops
  * the end of a binding while it keeps its start, which would make the binding look as if
- * it never ended.
+ * it never ended. @starts: the event starts the binding of the client it names (the row
+ * named another client, or none), and so goes into the history's index by hardware
+ * address (lease_schema.c, version 3).
  */
 static int lease_apply_event(struct lease_store *s, int64_t time, enum lease_op kind,
-                             int64_t keep_until, const struct lease_record *rec)
+                             int64_t keep_until, bool starts, const struct lease_record *rec)
 {
 	sqlite3_stmt *st = s->ws.event;
 	int rc = sqlite3_bind_int64(st, 1, time);
 
 	rc |= sqlite3_bind_int(st, 2, (int)kind);
 	rc |= sqlite3_bind_int64(st, 3, keep_until);
+	rc |= sqlite3_bind_int(st, 4, starts);
 	if (rc == SQLITE_OK)
-		rc = lease_row_bind(st, 4, rec);
+		rc = lease_row_bind(st, 5, rec);
 	if (rc != SQLITE_OK) {
 		sqlite3_clear_bindings(st);
 		return SQLITE_RANGE;
@@ -191,21 +194,26 @@ static int lease_apply_upsert(struct lease_store *s, const struct lease_change *
 	return lease_apply_step(s->ws.upsert);
 }
 
-/* A BIND or RENEW: the row, then its event. */
+/*
+ * A BIND or RENEW: the row, then its event. The event starts a binding unless it renewed
+ * the row of the same client in place.
+ */
 static int lease_apply_bind(struct lease_store *s, const struct lease_change *c)
 {
 	int rc = lease_apply_tenant(s, c->rec.tenant_id);
+	bool in_place;
 
 	if (rc != SQLITE_OK)
 		return rc;
 	rc = c->op == LEASE_OP_RENEW ? lease_apply_renew(s, c) : SQLITE_OK;
+	in_place = rc == SQLITE_DONE;
 	if (rc == SQLITE_OK)
 		rc = lease_apply_upsert(s, c);
 	if (rc != SQLITE_DONE)
 		return rc;
 	return lease_apply_event(s, c->rec.cltt, c->op,
 	                         c->rec.end_time > c->rec.cltt ? c->rec.end_time : c->rec.cltt,
-	                         &c->rec);
+	                         !in_place, &c->rec);
 }
 
 static enum lease_state lease_apply_op_state(enum lease_op op)
@@ -259,7 +267,8 @@ static int lease_apply_finish(struct lease_store *s, enum lease_op op, uint32_t 
 		rec->end_time = end_time;
 		if (cltt != NULL)
 			rec->cltt = *cltt;
-		rc = lease_apply_event(s, time, op, keep_until, rec);
+		/* The row's own client: it started its binding with an earlier event. */
+		rc = lease_apply_event(s, time, op, keep_until, false, rec);
 		if (rc != SQLITE_OK)
 			return rc;
 	}

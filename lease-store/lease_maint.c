@@ -50,6 +50,20 @@ int lease_maint_prepare(struct lease_store *s, char *err, size_t errlen)
 	    {offsetof(struct lease_writer_stmts, prune),
 	     "DELETE FROM lease_events WHERE id IN (SELECT id FROM lease_events"
 	     " WHERE keep_until < ?1 ORDER BY keep_until LIMIT ?2)"},
+	    /* The same selection as prune's: read just before it, in the same transaction. */
+	    {offsetof(struct lease_writer_stmts, prune_starts),
+	     "SELECT tenant_id, address, time, id, starts_binding FROM lease_events"
+	     " WHERE keep_until < ?1 ORDER BY keep_until LIMIT ?2"},
+	    /*
+	     * After the prune: the first event left on the address after a pruned start. When it
+	     * does not start a binding itself, it belongs to the same binding (only a start
+	     * changes the client a row names), and it becomes the binding's start, so that the
+	     * history by hardware address still finds the binding (lease_read.c).
+	     */
+	    {offsetof(struct lease_writer_stmts, promote),
+	     "UPDATE lease_events SET starts_binding = 1 WHERE starts_binding = 0 AND id ="
+	     " (SELECT id FROM lease_events WHERE tenant_id = ?1 AND address = ?2 AND"
+	     " (time > ?3 OR (time = ?3 AND id > ?4)) ORDER BY time, id LIMIT 1)"},
 	    {offsetof(struct lease_writer_stmts, pruned_mark),
 	     "UPDATE lease_events_pruned SET cutoff = max(cutoff, ?1)"},
 	    {offsetof(struct lease_writer_stmts, savepoint), "SAVEPOINT lease_maint"},
@@ -116,6 +130,50 @@ static int lease_maint_pick(struct lease_store *s, int64_t now)
 }
 
 /*
+ * The events of the next prune chunk that start a binding, into s->maint_starts: their
+ * count, or a negative SQLite result code.
+ */
+static int lease_maint_prune_starts(struct lease_store *s, int64_t cutoff)
+{
+	sqlite3_stmt *st = s->ws.prune_starts;
+	int rc = sqlite3_bind_int64(st, 1, cutoff), n = 0;
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 2, LEASE_MAINT_CHUNK_PRUNE);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_int64(st, 4) != 0 && n < LEASE_MAINT_CHUNK_PRUNE) {
+			s->maint_starts[n].tenant_id = (uint32_t)sqlite3_column_int64(st, 0);
+			s->maint_starts[n].address = (uint32_t)sqlite3_column_int64(st, 1);
+			s->maint_starts[n].time = sqlite3_column_int64(st, 2);
+			s->maint_starts[n].id = sqlite3_column_int64(st, 3);
+			n++;
+		}
+		rc = SQLITE_OK;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? n : -rc;
+}
+
+/* Hands the start of each of the @n pruned bindings in s->maint_starts on to its next event. */
+static int lease_maint_promote(struct lease_store *s, int n)
+{
+	sqlite3_stmt *st = s->ws.promote;
+	int rc = SQLITE_OK;
+
+	for (int i = 0; i < n && rc == SQLITE_OK; i++) {
+		rc = sqlite3_bind_int64(st, 1, s->maint_starts[i].tenant_id);
+		rc |= sqlite3_bind_int64(st, 2, s->maint_starts[i].address);
+		rc |= sqlite3_bind_int64(st, 3, s->maint_starts[i].time);
+		rc |= sqlite3_bind_int64(st, 4, s->maint_starts[i].id);
+		if (rc != SQLITE_OK)
+			return SQLITE_RANGE;
+		rc = lease_maint_step(st);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	return rc;
+}
+
+/*
  * One chunk inside the open transaction, at wall-clock time @now. Adds what it did to the
  * pending counts and sets maint_more when a part of it found as much as it may take.
  * Returns an SQLite result code.
@@ -135,8 +193,11 @@ static int lease_maint_chunk(struct lease_store *s, int64_t now)
 	s->maint_more = n == LEASE_MAINT_CHUNK_EXPIRE;
 
 	int64_t cutoff = now - s->retention_s;
+	int starts = lease_maint_prune_starts(s, cutoff);
 	sqlite3_stmt *st = s->ws.prune;
 
+	if (starts < 0)
+		return -starts;
 	rc = sqlite3_bind_int64(st, 1, cutoff);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(st, 2, LEASE_MAINT_CHUNK_PRUNE);
@@ -150,6 +211,9 @@ static int lease_maint_chunk(struct lease_store *s, int64_t now)
 	s->maint_more = s->maint_more || pruned == LEASE_MAINT_CHUNK_PRUNE;
 	if (pruned == 0)
 		return SQLITE_OK;
+	rc = lease_maint_promote(s, starts);
+	if (rc != SQLITE_OK)
+		return rc;
 	/* Readers are told from when on the history they see is complete. */
 	rc = sqlite3_bind_int64(s->ws.pruned_mark, 1, cutoff);
 	if (rc == SQLITE_OK)

@@ -151,17 +151,24 @@ int lease_reader_foreach(struct lease_reader *rd, const struct lease_filter *fil
 /*
  * The history statements: by address or by hardware address, all events or only the
  * bindings in force at ?3. ?1 is the tenant id, ?2 the address or hardware address. The
- * indexes on (tenant_id, address, time) and (tenant_id, hwaddr, time) serve both the
- * selection and the "no later event" check.
+ * index on (tenant_id, address, time) serves the selection by address and the "no later
+ * event" check. The index by hardware address holds only the events that start a binding
+ * (schema version 3): a MAC's events are found on the addresses it started bindings on,
+ * each of which keeps a start for as long as any event of its binding is kept
+ * (lease_maint.c), and only there, since nothing but a start changes the client a lease
+ * row names.
  */
 #define LEASE_READ_EVENT_COLS "time, kind, " LEASE_ROW_COLUMNS
-#define LEASE_READ_ALL(key)                                                                        \
-	"SELECT " LEASE_READ_EVENT_COLS " FROM lease_events WHERE tenant_id = ?1 AND " key         \
-	" = ?2 ORDER BY time, id"
-#define LEASE_READ_AT(key)                                                                         \
-	"SELECT " LEASE_READ_EVENT_COLS                                                            \
-	" FROM lease_events AS e WHERE e.tenant_id = ?1 AND e." key                                \
-	" = ?2 AND e.time <= ?3 AND e.kind IN (1, 2) AND e.end_time > ?3 AND NOT EXISTS"           \
+#define LEASE_READ_BY_ADDRESS " AND e.address = ?2"
+#define LEASE_READ_BY_HWADDR                                                                       \
+	" AND e.hwaddr = ?2 AND e.address IN (SELECT s.address FROM lease_events AS s"             \
+	" WHERE s.tenant_id = ?1 AND s.hwaddr = ?2 AND s.starts_binding = 1)"
+#define LEASE_READ_ALL(by)                                                                         \
+	"SELECT " LEASE_READ_EVENT_COLS " FROM lease_events AS e WHERE e.tenant_id = ?1" by        \
+	" ORDER BY e.time, e.id"
+#define LEASE_READ_AT(by)                                                                          \
+	"SELECT " LEASE_READ_EVENT_COLS " FROM lease_events AS e WHERE e.tenant_id = ?1" by        \
+	" AND e.time <= ?3 AND e.kind IN (1, 2) AND e.end_time > ?3 AND NOT EXISTS"                \
 	" (SELECT 1 FROM lease_events AS l WHERE l.tenant_id = e.tenant_id AND"                    \
 	" l.address = e.address AND l.time <= ?3 AND (l.time > e.time OR"                          \
 	" (l.time = e.time AND l.id > e.id))) ORDER BY e.time, e.id"
@@ -173,8 +180,8 @@ int lease_reader_history(struct lease_reader *rd, const struct lease_history_que
                          int (*fn)(void *ctx, const struct lease_event *ev), void *ctx)
 {
 	static const char *const sql[2][2] = {
-	    {LEASE_READ_ALL("address"), LEASE_READ_AT("address")},
-	    {LEASE_READ_ALL("hwaddr"), LEASE_READ_AT("hwaddr")},
+	    {LEASE_READ_ALL(LEASE_READ_BY_ADDRESS), LEASE_READ_AT(LEASE_READ_BY_ADDRESS)},
+	    {LEASE_READ_ALL(LEASE_READ_BY_HWADDR), LEASE_READ_AT(LEASE_READ_BY_HWADDR)},
 	};
 	struct lease_event ev;
 	sqlite3_stmt *st = NULL;

@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 
 /* The schema version this code writes and reads. */
-#define LEASE_SCHEMA_VERSION 2
+#define LEASE_SCHEMA_VERSION 3
 
 /*
  * Makes @db, just opened read-write on @path, ready for the writer: checks the file's

@@ -50,6 +50,14 @@
 /* A maintenance transaction of its own goes on this long even when changes are waiting. */
 #define LEASE_MAINT_TXN_BUDGET_US 2000
 
+/* A pruned event that started a binding: where the binding's next event is looked for. */
+struct lease_maint_start {
+	uint32_t tenant_id;
+	uint32_t address;
+	int64_t time;
+	int64_t id;
+};
+
 /* A lease the maintenance is about to end. */
 struct lease_maint_key {
 	uint32_t tenant_id;
@@ -61,16 +69,18 @@ struct lease_writer_stmts {
 	sqlite3_stmt *begin;
 	sqlite3_stmt *commit;
 	sqlite3_stmt *rollback;
-	sqlite3_stmt *upsert;      /* lease_apply.c: the row of a BIND or RENEW */
-	sqlite3_stmt *renew;       /* a RENEW of the client the row names: times only */
-	sqlite3_stmt *row_get;     /* the row a RELEASE, DECLINE or EXPIRE ends */
-	sqlite3_stmt *set_state;   /* its new state */
-	sqlite3_stmt *event;       /* the event of a change */
-	sqlite3_stmt *tenant_get;  /* whether a tenant id exists */
-	sqlite3_stmt *expire_pick; /* lease_maint.c: leases whose time has run out */
-	sqlite3_stmt *prune;       /* events past their retention */
-	sqlite3_stmt *pruned_mark; /* how far the history is incomplete */
-	sqlite3_stmt *savepoint;   /* around a chunk that rides in a batch */
+	sqlite3_stmt *upsert;       /* lease_apply.c: the row of a BIND or RENEW */
+	sqlite3_stmt *renew;        /* a RENEW of the client the row names: times only */
+	sqlite3_stmt *row_get;      /* the row a RELEASE, DECLINE or EXPIRE ends */
+	sqlite3_stmt *set_state;    /* its new state */
+	sqlite3_stmt *event;        /* the event of a change */
+	sqlite3_stmt *tenant_get;   /* whether a tenant id exists */
+	sqlite3_stmt *expire_pick;  /* lease_maint.c: leases whose time has run out */
+	sqlite3_stmt *prune;        /* events past their retention */
+	sqlite3_stmt *prune_starts; /* those of them that start a binding */
+	sqlite3_stmt *promote;      /* the next event of such a binding becomes its start */
+	sqlite3_stmt *pruned_mark;  /* how far the history is incomplete */
+	sqlite3_stmt *savepoint;    /* around a chunk that rides in a batch */
 	sqlite3_stmt *release;
 	sqlite3_stmt *rollback_to;
 };
@@ -146,6 +156,7 @@ struct lease_store {
 	uint64_t maint_pend_expired; /* what the open transaction's maintenance did */
 	uint64_t maint_pend_pruned;
 	struct lease_maint_key maint_keys[LEASE_MAINT_CHUNK_EXPIRE];
+	struct lease_maint_start maint_starts[LEASE_MAINT_CHUNK_PRUNE];
 };
 
 /*

@@ -3,6 +3,9 @@
  * (and none when it changes nothing or its transaction fails), and the reader's history
  * answers "which events" and "who held it at time T" by address and by hardware address.
  * Retention prunes old events but never the end of a binding whose start it keeps.
+ * Only the events that start a binding go into the index by hardware address; a MAC's
+ * history is still every event of that MAC, renewals in place and ends included, also
+ * once retention has pruned the start of a binding that goes on.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -374,12 +377,131 @@ static void test_retention_prunes_but_keeps_bindings_whole(void **state)
 	lease_reader_close(rd);
 }
 
+/* The number of rows @sql (a count) finds in the database at @path. */
+static int64_t count_of(const char *path, const char *sql)
+{
+	sqlite3 *db = lease_test_sql_open(path);
+	int64_t n = lease_test_sql_int(db, sql);
+
+	sqlite3_close(db);
+	return n;
+}
+
+static void test_only_starts_are_indexed_by_hwaddr(void **state)
+{
+	struct fixture *f = *state;
+
+	fill(f);
+	/*
+	 * fill's starts: the binds of 10.0.0.20 (mac1, then mac2) and of 10.0.0.21. The renewal
+	 * in place, the release, the decline and the expiry name the row's own client.
+	 */
+	assert_int_equal(count_of(f->dir.db, "SELECT count(*) FROM lease_events"
+	                                     " WHERE starts_binding = 1 AND kind = 1"),
+	                 3);
+	assert_int_equal(count_of(f->dir.db, "SELECT count(*) FROM lease_events"
+	                                     " WHERE starts_binding = 0"),
+	                 4);
+
+	/* A RENEW of a row that names another client rewrites it: it starts a binding. */
+	struct lease_store_params p = lease_test_params(f->dir.db);
+	struct lease_store *s = lease_test_open(&p);
+	struct lease_change ch[] = {
+	    at(LEASE_OP_RENEW, f->acme, ADDR2, mac2, B + 8000, 3600),
+	    at(LEASE_OP_RENEW, f->acme, ADDR2, mac2, B + 9000, 3600),
+	};
+
+	assert_int_equal(lease_store_start(s), 0);
+	lease_test_commit(s, ch, 2);
+	lease_store_close(s);
+	assert_int_equal(count_of(f->dir.db, "SELECT count(*) FROM lease_events WHERE kind = 2"
+	                                     " AND starts_binding = 1"),
+	                 1);
+
+	/* mac2's history: its binding of 10.0.0.20 whole, then its two renewals of 10.0.0.21. */
+	struct lease_reader *rd = reader(f->dir.db);
+	struct seen seen;
+
+	assert_int_equal(history(rd, "acme", 0, mac2, 0, &seen), 0);
+	assert_int_equal(seen.n, 4);
+	assert_int_equal(seen.ev[0].kind, LEASE_EVENT_BIND);
+	assert_int_equal(seen.ev[1].kind, LEASE_EVENT_EXPIRE);
+	assert_int_equal(seen.ev[1].rec.address, ADDR);
+	assert_int_equal(seen.ev[2].rec.address, ADDR2);
+	assert_int_equal(seen.ev[3].time, B + 9000);
+	/* mac1's is unchanged: the renewals by mac2 do not belong to it. */
+	assert_int_equal(history(rd, "acme", 0, mac1, 0, &seen), 0);
+	assert_int_equal(seen.n, 5);
+	assert_int_equal(history(rd, "acme", 0, mac2, B + 9500, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.ev[0].rec.address, ADDR2);
+	lease_reader_close(rd);
+}
+
+static void test_pruned_start_hands_on_to_the_binding(void **state)
+{
+	struct fixture *f = *state;
+	struct lease_store_params p = lease_test_params(f->dir.db);
+	const int64_t day = 86400, now = (int64_t)time(NULL);
+	struct lease_store_stats st;
+	struct lease_store *s;
+
+	p.events_retention_days = 1;
+	p.maint_interval_ms = 20;
+	s = lease_test_open(&p);
+	struct lease_change ch[] = {
+	    /* 10.0.0.5: a day's lease six days ago, renewed for a month, then again. */
+	    at(LEASE_OP_BIND, f->acme, 0x0a000005, mac1, now - 6 * day, day),
+	    at(LEASE_OP_RENEW, f->acme, 0x0a000005, mac1, now - 5 * day - day / 2, 30 * day),
+	    at(LEASE_OP_RENEW, f->acme, 0x0a000005, mac1, now - 2 * day, 30 * day),
+	    /* 10.0.0.6: the start and the next event both past retention, the third not. */
+	    at(LEASE_OP_BIND, f->acme, 0x0a000006, mac2, now - 6 * day, day),
+	    at(LEASE_OP_RENEW, f->acme, 0x0a000006, mac2, now - 6 * day + 3600, day),
+	    at(LEASE_OP_RENEW, f->acme, 0x0a000006, mac2, now - 6 * day + 7200, 30 * day),
+	};
+
+	assert_int_equal(lease_store_start(s), 0);
+	lease_test_commit(s, ch, sizeof(ch) / sizeof(ch[0]));
+	for (int i = 0; i < 5000; i++) {
+		lease_store_get_stats(s, &st);
+		if (st.pruned >= 3)
+			break;
+		lease_test_sleep_ms(1);
+	}
+	lease_store_close(s);
+	assert_int_equal(st.pruned, 3);
+	assert_int_equal(events_of(f->dir.db, 0x0a000005), 2);
+	assert_int_equal(events_of(f->dir.db, 0x0a000006), 1);
+	/* The first event left of each binding is its start now. */
+	assert_int_equal(count_of(f->dir.db, "SELECT count(*) FROM lease_events"
+	                                     " WHERE starts_binding = 1 AND kind = 2"),
+	                 2);
+
+	struct lease_reader *rd = reader(f->dir.db);
+	struct seen seen;
+
+	assert_int_equal(history(rd, "acme", 0, mac1, 0, &seen), 0);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.ev[1].time, now - 2 * day);
+	assert_int_equal(history(rd, "acme", 0, mac1, now, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.ev[0].rec.address, 0x0a000005);
+	assert_int_equal(history(rd, "acme", 0, mac2, 0, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.ev[0].time, now - 6 * day + 7200);
+	lease_reader_close(rd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_changes_record_events, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_who_held_it_at, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_commit_records_no_event, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_only_starts_are_indexed_by_hwaddr, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_pruned_start_hands_on_to_the_binding, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_retention_prunes_but_keeps_bindings_whole, setup,
 	                                    teardown),
 	};

@@ -80,7 +80,7 @@ static void test_v1_is_migrated_once(void **state)
 	lease_store_close(lease_test_open(&p));
 	sqlite3 *db = lease_test_sql_open(d->db);
 
-	assert_int_equal(q(db, "SELECT version FROM schema_version"), 2);
+	assert_int_equal(q(db, "SELECT version FROM schema_version"), 3);
 	/* The leases are kept, unflagged, and their tenant keeps its id. */
 	assert_int_equal(q(db, "SELECT count(*) FROM leases WHERE outside_pools = 0"), 2);
 	sqlite3_close(db);
@@ -102,6 +102,15 @@ static void test_v1_is_migrated_once(void **state)
 	                       " 3232235777"),
 	                 1);
 	assert_int_equal(q(db, "SELECT cutoff FROM lease_events_pruned"), 0);
+	/*
+	 * Version 3: the events an older file had all count as starts of bindings, so the
+	 * index by hardware address, which holds only those, still finds every one.
+	 */
+	assert_int_equal(q(db, "SELECT count(*) FROM lease_events WHERE starts_binding = 1"), 3);
+	assert_int_equal(q(db,
+	                   "SELECT count(*) FROM sqlite_master WHERE name ="
+	                   " 'lease_events_by_hwaddr' AND sql LIKE '%WHERE starts_binding = 1'"),
+	                 1);
 	/* The expiry index covers active rows only. */
 	assert_int_equal(q(db, "SELECT count(*) FROM sqlite_master WHERE name ="
 	                       " 'leases_by_end_time' AND sql LIKE '%WHERE state = 1'"),
@@ -156,11 +165,17 @@ static void test_sweeps_and_history_use_indexes(void **state)
 	plan(db, "SELECT id FROM lease_events WHERE keep_until < 5 ORDER BY keep_until LIMIT 1024",
 	     detail, sizeof(detail));
 	assert_non_null(strstr(detail, "lease_events_by_keep"));
+	/*
+	 * A MAC's history: its starts through the index by hardware address, then their
+	 * addresses' events through the index by address (lease_read.c), never a scan.
+	 */
 	plan(db,
-	     "SELECT time FROM lease_events WHERE tenant_id = 1 AND hwaddr = x'01' ORDER BY time, "
-	     "id",
+	     "SELECT time FROM lease_events AS e WHERE e.tenant_id = 1 AND e.hwaddr = x'01' AND"
+	     " e.address IN (SELECT s.address FROM lease_events AS s WHERE s.tenant_id = 1 AND"
+	     " s.hwaddr = x'01' AND s.starts_binding = 1) ORDER BY e.time, e.id",
 	     detail, sizeof(detail));
-	assert_non_null(strstr(detail, "lease_events_by_hwaddr"));
+	assert_non_null(strstr(detail, "SEARCH s USING INDEX lease_events_by_hwaddr"));
+	assert_non_null(strstr(detail, "SEARCH e USING INDEX lease_events_by_address"));
 	plan(db,
 	     "SELECT 1 FROM lease_events AS l WHERE l.tenant_id = 1 AND l.address = 2 AND"
 	     " l.time <= 3",

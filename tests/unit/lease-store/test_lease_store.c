@@ -54,7 +54,7 @@ static void test_open_creates_schema(void **state)
 	struct lease_store *s = lease_test_open(&p);
 	sqlite3 *db = lease_test_sql_open(d->db);
 
-	assert_int_equal(lease_test_sql_int(db, "SELECT version FROM schema_version"), 2);
+	assert_int_equal(lease_test_sql_int(db, "SELECT version FROM schema_version"), 3);
 	assert_int_equal(lease_test_sql_int(db, "SELECT count(*) FROM schema_version"), 1);
 	assert_int_equal(lease_test_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE type ="
 	                                        " 'table' AND name IN ('tenants', 'leases',"
