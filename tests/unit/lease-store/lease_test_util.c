@@ -166,3 +166,12 @@ void lease_test_sql_exec(const char *path, const char *sql)
 		fail_msg("%s: %s", sql, msg);
 	sqlite3_close(db);
 }
+
+int64_t lease_test_path_int(const char *path, const char *sql)
+{
+	sqlite3 *db = lease_test_sql_open(path);
+	int64_t n = lease_test_sql_int(db, sql);
+
+	sqlite3_close(db);
+	return n;
+}

@@ -62,4 +62,7 @@ struct lease_change lease_test_change(enum lease_op op, uint32_t tenant_id, uint
 /* Runs constant SQL @sql on @path through a separate connection; fails the test on error. */
 void lease_test_sql_exec(const char *path, const char *sql);
 
+/* The integer @sql (a count, say) reads from @path through a connection of its own. */
+int64_t lease_test_path_int(const char *path, const char *sql);
+
 #endif

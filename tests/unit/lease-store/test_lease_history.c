@@ -309,27 +309,45 @@ static void test_failed_commit_records_no_event(void **state)
 static int64_t events_of(const char *path, uint32_t addr)
 {
 	char sql[128];
-	sqlite3 *db = lease_test_sql_open(path);
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM lease_events WHERE address = %u", addr);
-	int64_t n = lease_test_sql_int(db, sql);
+	return lease_test_path_int(path, sql);
+}
 
-	sqlite3_close(db);
-	return n;
+/*
+ * A store that keeps events for a day and runs its maintenance every 20 ms, with the real
+ * clock: the changes given to it are from the last days.
+ */
+static struct lease_store *retention_store(struct fixture *f)
+{
+	struct lease_store_params p = lease_test_params(f->dir.db);
+
+	p.events_retention_days = 1;
+	p.maint_interval_ms = 20;
+	return lease_test_open(&p);
+}
+
+/* Commits @n changes @ch, waits until @expired leases ran out and @pruned events went. */
+static void retention_run(struct lease_store *s, struct lease_change *ch, size_t n,
+                          uint64_t expired, uint64_t pruned, struct lease_store_stats *st)
+{
+	assert_int_equal(lease_store_start(s), 0);
+	lease_test_commit(s, ch, n);
+	for (int i = 0; i < 5000; i++) {
+		lease_store_get_stats(s, st);
+		if (st->expired >= expired && st->pruned >= pruned)
+			break;
+		lease_test_sleep_ms(1);
+	}
+	lease_store_close(s);
 }
 
 static void test_retention_prunes_but_keeps_bindings_whole(void **state)
 {
 	struct fixture *f = *state;
-	struct lease_store_params p = lease_test_params(f->dir.db);
 	const int64_t day = 86400, now = (int64_t)time(NULL);
 	struct lease_store_stats st;
-	struct lease_store *s;
-
-	p.events_retention_days = 1;
-	p.maint_interval_ms = 20;
-	s = lease_test_open(&p);
-	/* The sweep runs with the real clock here: these leases are from the last days. */
+	struct lease_store *s = retention_store(f);
 	struct lease_change ch[] = {
 	    /* 10.0.0.1: a short lease five days ago: it ran out (the sweep ends it). */
 	    at(LEASE_OP_BIND, f->acme, 0x0a000001, mac1, now - 5 * day, day),
@@ -342,15 +360,7 @@ static void test_retention_prunes_but_keeps_bindings_whole(void **state)
 	    at(LEASE_OP_BIND, f->acme, 0x0a000004, mac2, now - 7200, 3 * 3600),
 	};
 
-	assert_int_equal(lease_store_start(s), 0);
-	lease_test_commit(s, ch, sizeof(ch) / sizeof(ch[0]));
-	for (int i = 0; i < 5000; i++) {
-		lease_store_get_stats(s, &st);
-		if (st.expired >= 1 && st.pruned >= 2)
-			break;
-		lease_test_sleep_ms(1);
-	}
-	lease_store_close(s);
+	retention_run(s, ch, sizeof(ch) / sizeof(ch[0]), 1, 2, &st);
 	assert_int_equal(st.expired, 1);
 	/* 10.0.0.1's bind and its expiry (dated at its end, four days ago) are gone. */
 	assert_int_equal(st.pruned, 2);
@@ -377,16 +387,6 @@ static void test_retention_prunes_but_keeps_bindings_whole(void **state)
 	lease_reader_close(rd);
 }
 
-/* The number of rows @sql (a count) finds in the database at @path. */
-static int64_t count_of(const char *path, const char *sql)
-{
-	sqlite3 *db = lease_test_sql_open(path);
-	int64_t n = lease_test_sql_int(db, sql);
-
-	sqlite3_close(db);
-	return n;
-}
-
 static void test_only_starts_are_indexed_by_hwaddr(void **state)
 {
 	struct fixture *f = *state;
@@ -396,11 +396,11 @@ static void test_only_starts_are_indexed_by_hwaddr(void **state)
 	 * fill's starts: the binds of 10.0.0.20 (mac1, then mac2) and of 10.0.0.21. The renewal
 	 * in place, the release, the decline and the expiry name the row's own client.
 	 */
-	assert_int_equal(count_of(f->dir.db, "SELECT count(*) FROM lease_events"
-	                                     " WHERE starts_binding = 1 AND kind = 1"),
+	assert_int_equal(lease_test_path_int(f->dir.db, "SELECT count(*) FROM lease_events"
+	                                                " WHERE starts_binding = 1 AND kind = 1"),
 	                 3);
-	assert_int_equal(count_of(f->dir.db, "SELECT count(*) FROM lease_events"
-	                                     " WHERE starts_binding = 0"),
+	assert_int_equal(lease_test_path_int(f->dir.db, "SELECT count(*) FROM lease_events"
+	                                                " WHERE starts_binding = 0"),
 	                 4);
 
 	/* A RENEW of a row that names another client rewrites it: it starts a binding. */
@@ -414,7 +414,8 @@ static void test_only_starts_are_indexed_by_hwaddr(void **state)
 	assert_int_equal(lease_store_start(s), 0);
 	lease_test_commit(s, ch, 2);
 	lease_store_close(s);
-	assert_int_equal(count_of(f->dir.db, "SELECT count(*) FROM lease_events WHERE kind = 2"
+	assert_int_equal(lease_test_path_int(f->dir.db,
+	                                     "SELECT count(*) FROM lease_events WHERE kind = 2"
 	                                     " AND starts_binding = 1"),
 	                 1);
 
@@ -441,14 +442,9 @@ static void test_only_starts_are_indexed_by_hwaddr(void **state)
 static void test_pruned_start_hands_on_to_the_binding(void **state)
 {
 	struct fixture *f = *state;
-	struct lease_store_params p = lease_test_params(f->dir.db);
 	const int64_t day = 86400, now = (int64_t)time(NULL);
 	struct lease_store_stats st;
-	struct lease_store *s;
-
-	p.events_retention_days = 1;
-	p.maint_interval_ms = 20;
-	s = lease_test_open(&p);
+	struct lease_store *s = retention_store(f);
 	struct lease_change ch[] = {
 	    /* 10.0.0.5: a day's lease six days ago, renewed for a month, then again. */
 	    at(LEASE_OP_BIND, f->acme, 0x0a000005, mac1, now - 6 * day, day),
@@ -460,21 +456,13 @@ static void test_pruned_start_hands_on_to_the_binding(void **state)
 	    at(LEASE_OP_RENEW, f->acme, 0x0a000006, mac2, now - 6 * day + 7200, 30 * day),
 	};
 
-	assert_int_equal(lease_store_start(s), 0);
-	lease_test_commit(s, ch, sizeof(ch) / sizeof(ch[0]));
-	for (int i = 0; i < 5000; i++) {
-		lease_store_get_stats(s, &st);
-		if (st.pruned >= 3)
-			break;
-		lease_test_sleep_ms(1);
-	}
-	lease_store_close(s);
+	retention_run(s, ch, sizeof(ch) / sizeof(ch[0]), 0, 3, &st);
 	assert_int_equal(st.pruned, 3);
 	assert_int_equal(events_of(f->dir.db, 0x0a000005), 2);
 	assert_int_equal(events_of(f->dir.db, 0x0a000006), 1);
 	/* The first event left of each binding is its start now. */
-	assert_int_equal(count_of(f->dir.db, "SELECT count(*) FROM lease_events"
-	                                     " WHERE starts_binding = 1 AND kind = 2"),
+	assert_int_equal(lease_test_path_int(f->dir.db, "SELECT count(*) FROM lease_events"
+	                                                " WHERE starts_binding = 1 AND kind = 2"),
 	                 2);
 
 	struct lease_reader *rd = reader(f->dir.db);

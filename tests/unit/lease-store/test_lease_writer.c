@@ -65,15 +65,6 @@ static struct lease_change bind_change(uint32_t tenant, uint32_t address, uint16
 	return ch;
 }
 
-static int64_t rows(const char *path, const char *sql)
-{
-	sqlite3 *db = lease_test_sql_open(path);
-	int64_t n = lease_test_sql_int(db, sql);
-
-	sqlite3_close(db);
-	return n;
-}
-
 static void test_submit_commits_and_completes_to_owner(void **state)
 {
 	struct fixture *f = *state;
@@ -198,10 +189,11 @@ static void test_state_changes_keep_the_binding(void **state)
 		         "SELECT state FROM leases WHERE tenant_id = %u AND address = %u AND"
 		         " end_time = 1700000000 AND cltt = 1700000000 AND hwaddr IS NOT NULL",
 		         f->tenant_a, 0x0a000001 + i);
-		assert_int_equal(rows(f->dir.db, sql), ops[i].state);
+		assert_int_equal(lease_test_path_int(f->dir.db, sql), ops[i].state);
 	}
-	assert_int_equal(rows(f->dir.db, "SELECT max(end_time) FROM leases"), 4100000000);
-	assert_int_equal(rows(f->dir.db, "SELECT count(*) FROM leases"), 4);
+	assert_int_equal(lease_test_path_int(f->dir.db, "SELECT max(end_time) FROM leases"),
+	                 4100000000);
+	assert_int_equal(lease_test_path_int(f->dir.db, "SELECT count(*) FROM leases"), 4);
 }
 
 /*
@@ -247,7 +239,7 @@ static void test_renew_in_place_or_whole_row(void **state)
 	         " AND hwaddr = x'020000000001' AND end_time = 4100000000 AND"
 	         " cltt = 4099996400 AND circuit_id = CAST('port-7' AS BLOB) AND state = 1",
 	         f->tenant_a);
-	assert_int_equal(rows(f->dir.db, sql), 1);
+	assert_int_equal(lease_test_path_int(f->dir.db, sql), 1);
 
 	s = lease_test_open(&p);
 	assert_int_equal(lease_store_start(s), 0);
@@ -261,19 +253,21 @@ static void test_renew_in_place_or_whole_row(void **state)
 	         "SELECT count(*) FROM leases INDEXED BY leases_by_hwaddr WHERE tenant_id = %u"
 	         " AND hwaddr = x'020000000099' AND end_time = 4200000000 AND circuit_id IS NULL",
 	         f->tenant_a);
-	assert_int_equal(rows(f->dir.db, sql), 1);
+	assert_int_equal(lease_test_path_int(f->dir.db, sql), 1);
 	snprintf(sql, sizeof(sql),
 	         "SELECT count(*) FROM leases INDEXED BY leases_by_hwaddr WHERE tenant_id = %u"
 	         " AND hwaddr = x'020000000001'",
 	         f->tenant_a);
-	assert_int_equal(rows(f->dir.db, sql), 0);
+	assert_int_equal(lease_test_path_int(f->dir.db, sql), 0);
 	snprintf(sql, sizeof(sql),
 	         "SELECT count(*) FROM leases WHERE tenant_id = %u AND address = %u", f->tenant_b,
 	         0x0a000002);
-	assert_int_equal(rows(f->dir.db, sql), 1);
+	assert_int_equal(lease_test_path_int(f->dir.db, sql), 1);
 	/* One event per change: the bind and three renewals. */
-	assert_int_equal(rows(f->dir.db, "SELECT count(*) FROM lease_events WHERE kind = 2"), 3);
-	assert_int_equal(rows(f->dir.db, "SELECT count(*) FROM lease_events WHERE kind = 1"), 1);
+	assert_int_equal(
+	    lease_test_path_int(f->dir.db, "SELECT count(*) FROM lease_events WHERE kind = 2"), 3);
+	assert_int_equal(
+	    lease_test_path_int(f->dir.db, "SELECT count(*) FROM lease_events WHERE kind = 1"), 1);
 }
 
 static void test_group_commit_batches(void **state)
@@ -312,7 +306,7 @@ static void test_group_commit_batches(void **state)
 	assert_int_equal(st.committed, 700);
 	assert_true(st.transactions - 8 < 200 / 4);
 	lease_store_close(s);
-	assert_int_equal(rows(f->dir.db, "SELECT count(*) FROM leases"), 700);
+	assert_int_equal(lease_test_path_int(f->dir.db, "SELECT count(*) FROM leases"), 700);
 }
 
 static void test_full_queue_says_eagain(void **state)
@@ -407,7 +401,7 @@ static void test_invalid_changes_refused_or_failed_alone(void **state)
 	assert_int_equal(st.failed, 1);
 	assert_int_equal(st.transactions, 1);
 	lease_store_close(s);
-	assert_int_equal(rows(f->dir.db, "SELECT count(*) FROM leases"), 2);
+	assert_int_equal(lease_test_path_int(f->dir.db, "SELECT count(*) FROM leases"), 2);
 }
 
 /* Counts the lines of @path that contain @needle. */
@@ -496,8 +490,9 @@ static void test_failure_fails_changes_then_recovers(void **state)
 	assert_int_equal(count_lines(log_path, "succeed again after 5 failed"), 1);
 	unlink(log_path);
 	/* Only the changes acknowledged with status 0 are in the database. */
-	assert_int_equal(rows(f->dir.db, "SELECT count(*) FROM leases"), 4);
-	assert_int_equal(rows(f->dir.db, "SELECT min(address) FROM leases"), 0x0a000101);
+	assert_int_equal(lease_test_path_int(f->dir.db, "SELECT count(*) FROM leases"), 4);
+	assert_int_equal(lease_test_path_int(f->dir.db, "SELECT min(address) FROM leases"),
+	                 0x0a000101);
 }
 
 static double cpu_seconds(void)
@@ -546,7 +541,7 @@ static void test_close_commits_what_was_queued(void **state)
 		assert_int_equal(lease_store_submit(s, &ch), 0);
 	}
 	lease_store_close(s);
-	assert_int_equal(rows(f->dir.db, "SELECT count(*) FROM leases"), 10);
+	assert_int_equal(lease_test_path_int(f->dir.db, "SELECT count(*) FROM leases"), 10);
 
 	/* Started, closed straight after submitting. */
 	p.batch_usec = 1000000; /* close must not wait out a long batch window */
@@ -558,7 +553,7 @@ static void test_close_commits_what_was_queued(void **state)
 		assert_int_equal(lease_store_submit(s, &ch), 0);
 	}
 	lease_store_close(s);
-	assert_int_equal(rows(f->dir.db, "SELECT count(*) FROM leases"), 60);
+	assert_int_equal(lease_test_path_int(f->dir.db, "SELECT count(*) FROM leases"), 60);
 }
 
 /* One "lcore": submits its share and collects its own completions, as the engine will. */
@@ -643,7 +638,8 @@ static void test_many_producers(void **state)
 	assert_int_equal(st.submitted, N_PROD * PER_PROD);
 	assert_int_equal(st.committed, N_PROD * PER_PROD);
 	lease_store_close(s);
-	assert_int_equal(rows(f->dir.db, "SELECT count(*) FROM leases"), N_PROD * PER_PROD);
+	assert_int_equal(lease_test_path_int(f->dir.db, "SELECT count(*) FROM leases"),
+	                 N_PROD * PER_PROD);
 }
 
 static void test_checkpoints_off_the_writer(void **state)
@@ -692,7 +688,7 @@ static void test_checkpoints_off_the_writer(void **state)
 	assert_int_equal(stat(f->dir.db, &sb), 0);
 	assert_true(sb.st_size > before + 1024 * 1024);
 	lease_store_close(s);
-	assert_int_equal(rows(f->dir.db, "SELECT count(*) FROM leases"), 30000);
+	assert_int_equal(lease_test_path_int(f->dir.db, "SELECT count(*) FROM leases"), 30000);
 }
 
 int main(void)
