@@ -3,7 +3,8 @@
 #  - live: status; stats numbers move after clients get leases (the tenants', the port's,
 #    the lcore's frames and cycles by stage); tenants shows pool use;
 #    leases filters, sorting and paging; lease shows the relay information; release frees
-#    a lease (leases shows it released and a new client can get that address); reload
+#    a lease (leases shows it released and a new client can get that address); history
+#    by MAC, by address and at a time tells who had it; reload
 #    applies an added tenant and reports a broken tenant file with file:line; bad JSON on
 #    the control socket gets an error and the daemon keeps serving;
 #  - stopped: leases, lease and tenants still answer (from the files and the database);
@@ -161,6 +162,18 @@ itest_clients "a2:udhcpc:a2:-r $a1_ip"
 itest_check "a new client asking for $a1_ip gets it" test "$(netlab_client_value a2 ip)" = "$a1_ip"
 itest_check "tenants: acme has 1 lease in use again" expect_exit 0 ctl tenants --json --tenant acme
 itest_check "  used 1" jcheck "$NETLAB_DIR/stdout" "d['tenants'][0]['pool']['used'] == 1"
+
+# --- history: by MAC through the addresses it bound, by address, at a time ----------------
+itest_check "history --mac $a1_mac" expect_exit 0 ctl history --tenant acme --mac "$a1_mac" --json
+itest_check "  a1 bound $a1_ip and it was released, nothing else" jcheck "$NETLAB_DIR/stdout" \
+	"d[0]['event'] == 'bind' and d[-1]['event'] == 'release' and all(e['address'] == '$a1_ip' and e['hwaddr'] == '$a1_mac' for e in d)"
+itest_check "history --ip $a1_ip" expect_exit 0 ctl history --tenant acme --ip "$a1_ip" --json
+itest_check "  a1's binding, its release, then a2's binding" jcheck "$NETLAB_DIR/stdout" \
+	"[e['event'] for e in d][:2] == ['bind', 'release'] and d[-1]['event'] == 'bind' and d[-1]['hwaddr'] != '$a1_mac'"
+itest_check "history --ip $a1_ip --at now" expect_exit 0 ctl history --tenant acme --ip "$a1_ip" --at now --json
+itest_check "  a2 holds it now" jcheck "$NETLAB_DIR/stdout" "len(d) == 1 and d[0]['hwaddr'] != '$a1_mac'"
+itest_check "history --mac $a1_mac --at now: nothing held" expect_exit 0 ctl history --tenant acme --mac "$a1_mac" --at now --json
+itest_check "  empty" jcheck "$NETLAB_DIR/stdout" "d == []"
 
 # --- bad requests on the socket ----------------------------------------------------------
 sock="$LAB_CONF_DIR/control.sock"
