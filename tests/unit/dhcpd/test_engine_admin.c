@@ -113,7 +113,7 @@ static void test_admin_release_errors(void **state)
 
 	assert_int_equal(dhcp_engine_add_tenant(f->engine, t, time(NULL)), 0);
 	/* An offer is not a lease. */
-	struct et_msg m;
+	struct req m;
 	et_discover(&m, 0x10, 1);
 	et_input(f, t, &m);
 	assert_int_equal(et_n_sent, 1);

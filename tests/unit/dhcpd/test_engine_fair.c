@@ -97,14 +97,14 @@ static void test_bucket_default_burst_and_reload(void **state)
 /* --- the engine's queues ---------------------------------------------------------------- */
 
 struct msgs {
-	struct et_msg m[256];
+	struct req m[256];
 	size_t n;
 };
 
 static bool enqueue_discover(struct et_fixture *f, const struct tenant *t, struct msgs *q,
                              uint8_t mac_hi, uint8_t mac_lo)
 {
-	struct et_msg *m = &q->m[q->n++ % 256];
+	struct req *m = &q->m[q->n++ % 256];
 
 	et_discover(m, mac_hi, mac_lo);
 	return dhcp_engine_enqueue(f->engine, t, &f->relayed, m->b, m->len, m);
@@ -267,7 +267,7 @@ static void test_lease_cap_refuses_new_clients_only(void **state)
 	struct et_fixture *f = et_setup(0, 0);
 	struct tenant *a = et_tenant(f, "capped", 10, 250);
 	struct tenant *b = et_tenant(f, "other", 10, 250);
-	struct et_msg m;
+	struct req m;
 
 	a->limits.max_leases = 2;
 	assert_int_equal(dhcp_engine_add_tenant(f->engine, a, time(NULL)), 0);
@@ -321,7 +321,7 @@ static void test_same_mac_in_two_tenants_stays_apart(void **state)
 	struct et_fixture *f = et_setup(0, 0);
 	struct tenant *a = et_tenant(f, "acme", 100, 110);
 	struct tenant *b = et_tenant(f, "globex", 100, 110);
-	struct et_msg m;
+	struct req m;
 
 	assert_int_equal(dhcp_engine_add_tenant(f->engine, a, time(NULL)), 0);
 	assert_int_equal(dhcp_engine_add_tenant(f->engine, b, time(NULL)), 0);
@@ -376,7 +376,7 @@ static void test_fair_queue_cost(void **state)
 	(void)state;
 	struct et_fixture *f = et_setup(1024, 64);
 	struct tenant *t[8], *lim[8];
-	static struct et_msg m;
+	static struct req m;
 	const int rounds = 50000;
 	const double n = (double)rounds * 8;
 

@@ -65,7 +65,7 @@ static int count_lines(const struct log_capture *c, const char *needle)
 
 /* --- messages at a chosen time ------------------------------------------------------------ */
 
-static void input_at(struct et_fixture *f, const struct tenant *t, struct et_msg *m, int64_t now)
+static void input_at(struct et_fixture *f, const struct tenant *t, struct req *m, int64_t now)
 {
 	dhcp_engine_input(f->engine, t, &f->relayed, m->b, m->len, now);
 }
@@ -73,7 +73,7 @@ static void input_at(struct et_fixture *f, const struct tenant *t, struct et_msg
 /* A DISCOVER from client @mac_lo at @now; true when it got an OFFER. */
 static bool offered_at(struct et_fixture *f, const struct tenant *t, uint8_t mac_lo, int64_t now)
 {
-	struct et_msg m;
+	struct req m;
 	size_t base = et_n_sent;
 
 	et_discover(&m, 0x10, mac_lo);
@@ -84,7 +84,7 @@ static bool offered_at(struct et_fixture *f, const struct tenant *t, uint8_t mac
 /* DISCOVER and REQUEST at @now, ACK after the commit; true when the client got its lease. */
 static bool bound_at(struct et_fixture *f, const struct tenant *t, uint8_t mac_lo, int64_t now)
 {
-	struct et_msg m;
+	struct req m;
 
 	if (!offered_at(f, t, mac_lo, now))
 		return false;
@@ -145,7 +145,7 @@ static void test_lease_cap_logged_at_a_limited_rate(void **state)
 	struct et_fixture *f = et_setup(0, 0);
 	struct tenant *t = et_tenant(f, "capped", 10, 30);
 	struct log_capture c;
-	struct et_msg m;
+	struct req m;
 	int64_t t0 = time(NULL);
 
 	t->limits.max_leases = 2;
@@ -184,7 +184,7 @@ static void test_decline_log_counts_only_what_it_suppressed(void **state)
 	struct et_fixture *f = et_setup(0, 0);
 	struct tenant *t = et_tenant(f, "decl", 10, 30);
 	struct log_capture c;
-	struct et_msg m;
+	struct req m;
 	uint32_t addr[4];
 	int64_t t0 = time(NULL);
 
@@ -198,9 +198,9 @@ static void test_decline_log_counts_only_what_it_suppressed(void **state)
 	static const int64_t at[4] = {1, 12, 13, 24};
 	for (uint8_t i = 0; i < 4; i++) {
 		et_msg(&m, DHCPDECLINE, 0x10, (uint8_t)(i + 1), 0x4000u + i);
-		et_opt_ip(&m, DHCP_OPT_REQUESTED_IP, addr[i]);
-		et_opt_ip(&m, DHCP_OPT_SERVER_ID, ET_SERVER);
-		et_end(&m);
+		req_opt_ip(&m, DHCP_OPT_REQUESTED_IP, addr[i]);
+		req_opt_ip(&m, DHCP_OPT_SERVER_ID, ET_SERVER);
+		req_end(&m);
 		input_at(f, t, &m, t0 + at[i]);
 	}
 	capture_stop(&c);

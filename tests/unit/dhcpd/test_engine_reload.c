@@ -68,7 +68,7 @@ static void test_changed_tenant_takes_over_state(void **state)
 	struct et_fixture *f = et_setup(0, 0);
 	struct tenant *v1 = et_tenant(f, "acme", 100, 110);
 	struct tenant *v2 = et_tenant(f, "acme", 100, 120); /* the pool grew */
-	struct et_msg m;
+	struct req m;
 
 	assert_int_equal(v1->db_id, v2->db_id);
 	assert_int_equal(dhcp_engine_add_tenant(f->engine, v1, time(NULL)), 0);
@@ -152,7 +152,7 @@ static void test_kept_removed_and_shrunk_tenants(void **state)
 	struct tenant *gone = et_tenant(f, "gone", 100, 110);
 	struct tenant *v1 = et_tenant(f, "shrink", 100, 110);
 	struct tenant *v2 = et_tenant(f, "shrink", 100, 101); /* the pool shrank */
-	struct et_msg m;
+	struct req m;
 
 	assert_int_equal(dhcp_engine_add_tenant(f->engine, keep, time(NULL)), 0);
 	assert_int_equal(dhcp_engine_add_tenant(f->engine, gone, time(NULL)), 0);
@@ -219,7 +219,7 @@ static void test_queued_messages_follow_the_tenant(void **state)
 	struct tenant *v1 = et_tenant(f, "acme", 100, 150);
 	struct tenant *v2 = et_tenant(f, "acme", 100, 150);
 	struct tenant *gone = et_tenant(f, "gone", 100, 150);
-	static struct et_msg m[10];
+	static struct req m[10];
 
 	assert_int_equal(dhcp_engine_add_tenant(f->engine, v1, time(NULL)), 0);
 	assert_int_equal(dhcp_engine_add_tenant(f->engine, gone, time(NULL)), 0);
@@ -283,7 +283,7 @@ static void test_memory_wins_over_rows_for_running_addresses(void **state)
 	struct et_fixture *f = et_setup(0, 0);
 	struct tenant *v1 = et_tenant(f, "acme", 100, 100);
 	struct tenant *v2 = et_tenant(f, "acme", 100, 100);
-	struct et_msg m;
+	struct req m;
 
 	assert_int_equal(dhcp_engine_add_tenant(f->engine, v1, time(NULL)), 0);
 	uint32_t a = et_dora(f, v1, 0x10, 1);
@@ -321,7 +321,7 @@ static void test_swap_cost_for_a_large_tenant(void **state)
 	struct et_fixture *f = et_setup(0, 0);
 	struct tenant *v1 = et_tenant(f, "big", 100, 100);
 	struct tenant *v2 = et_tenant(f, "big", 100, 100);
-	static struct et_msg m;
+	static struct req m;
 
 	for (struct tenant *t = v1; t; t = t == v1 ? v2 : NULL) {
 		t->subnets[0].network = IP(172, 16, 0, 0);

@@ -14,20 +14,7 @@
 struct et_reply et_sent[ET_MAX_REPLIES];
 size_t et_n_sent;
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void capture(void *ctx, const struct dhcp_reply *reply, const uint8_t *msg, size_t len)
+static void et_capture(void *ctx, const struct dhcp_reply *reply, const uint8_t *msg, size_t len)
 {
 	(void)ctx;
 	assert_true(et_n_sent < ET_MAX_REPLIES);
@@ -63,7 +50,7 @@ struct et_fixture *et_setup(uint32_t queue_total, uint32_t queue_tenant)
 	assert_non_null(f->store);
 	struct dhcp_engine_params ep = {.owner = 0,
 	                                .store = f->store,
-	                                .tx = capture,
+	                                .tx = et_capture,
 	                                .tx_ctx = f,
 	                                .max_pending = 64,
 	                                .release = count_release,
@@ -121,69 +108,43 @@ struct tenant *et_tenant(struct et_fixture *f, const char *name, uint8_t first, 
 	return t;
 }
 
-void et_msg(struct et_msg *m, uint8_t type, uint8_t mac_hi, uint8_t mac_lo, uint32_t xid)
+void et_msg(struct req *m, uint8_t type, uint8_t mac_hi, uint8_t mac_lo, uint32_t xid)
 {
-	memset(m, 0, sizeof(*m));
-	m->b[0] = DHCP_BOOTREQUEST;
-	m->b[1] = 1;
-	m->b[2] = 6;
-	m->b[3] = 1; /* hops: through one relay */
-	put32(m->b + 4, xid);
-	put32(m->b + 24, IP(192, 168, 1, 1)); /* giaddr */
-	uint8_t mac[6] = {0x02, 0, 0, 0, mac_hi, mac_lo};
-	memcpy(m->b + 28, mac, 6);
-	put32(m->b + 236, DHCP_COOKIE);
-	m->len = 240;
-	m->b[m->len++] = DHCP_OPT_MSG_TYPE;
-	m->b[m->len++] = 1;
-	m->b[m->len++] = type;
+	req_init(m, type, mac_lo, xid);
+	m->b[28 + 4] = mac_hi;
+	req_relayed(m, NULL, 0); /* through one relay, giaddr 192.168.1.1 */
 }
 
-void et_opt_ip(struct et_msg *m, uint8_t code, uint32_t ip)
-{
-	m->b[m->len++] = code;
-	m->b[m->len++] = 4;
-	put32(m->b + m->len, ip);
-	m->len += 4;
-}
-
-void et_end(struct et_msg *m)
-{
-	m->b[m->len++] = DHCP_OPT_END;
-	while (m->len < 300)
-		m->b[m->len++] = 0;
-}
-
-void et_discover(struct et_msg *m, uint8_t mac_hi, uint8_t mac_lo)
+void et_discover(struct req *m, uint8_t mac_hi, uint8_t mac_lo)
 {
 	et_msg(m, DHCPDISCOVER, mac_hi, mac_lo, 0x1000u + mac_lo);
-	et_end(m);
+	req_end(m);
 }
 
-void et_select(struct et_msg *m, uint8_t mac_hi, uint8_t mac_lo, uint32_t addr)
+void et_select(struct req *m, uint8_t mac_hi, uint8_t mac_lo, uint32_t addr)
 {
 	et_msg(m, DHCPREQUEST, mac_hi, mac_lo, 0x1000u + mac_lo);
-	et_opt_ip(m, DHCP_OPT_SERVER_ID, ET_SERVER);
-	et_opt_ip(m, DHCP_OPT_REQUESTED_IP, addr);
-	et_end(m);
+	req_opt_ip(m, DHCP_OPT_SERVER_ID, ET_SERVER);
+	req_opt_ip(m, DHCP_OPT_REQUESTED_IP, addr);
+	req_end(m);
 }
 
-void et_renew(struct et_msg *m, uint8_t mac_hi, uint8_t mac_lo, uint32_t addr)
+void et_renew(struct req *m, uint8_t mac_hi, uint8_t mac_lo, uint32_t addr)
 {
 	et_msg(m, DHCPREQUEST, mac_hi, mac_lo, 0x2000u + mac_lo);
 	put32(m->b + 12, addr);
-	et_end(m);
+	req_end(m);
 }
 
-void et_release(struct et_msg *m, uint8_t mac_hi, uint8_t mac_lo, uint32_t addr)
+void et_release(struct req *m, uint8_t mac_hi, uint8_t mac_lo, uint32_t addr)
 {
 	et_msg(m, DHCPRELEASE, mac_hi, mac_lo, 0x3000u + mac_lo);
 	put32(m->b + 12, addr);
-	et_opt_ip(m, DHCP_OPT_SERVER_ID, ET_SERVER);
-	et_end(m);
+	req_opt_ip(m, DHCP_OPT_SERVER_ID, ET_SERVER);
+	req_end(m);
 }
 
-void et_input(struct et_fixture *f, const struct tenant *t, struct et_msg *m)
+void et_input(struct et_fixture *f, const struct tenant *t, struct req *m)
 {
 	dhcp_engine_input(f->engine, t, &f->relayed, m->b, m->len, time(NULL));
 }
@@ -220,7 +181,7 @@ uint32_t et_reply_yiaddr(const struct et_reply *r)
 
 uint32_t et_dora(struct et_fixture *f, const struct tenant *t, uint8_t mac_hi, uint8_t mac_lo)
 {
-	struct et_msg m;
+	struct req m;
 	size_t base = et_n_sent;
 
 	et_discover(&m, mac_hi, mac_lo);

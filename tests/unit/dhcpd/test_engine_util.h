@@ -16,16 +16,11 @@
 #include "dhcpd/dhcp_engine.h"
 #include "dhcpd/dhcp_msg.h"
 #include "lease-store/lease_store.h"
+#include "req_testutil.h"
 #include "tenants/tenant.h"
 
-#define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
-#define ET_SERVER      IP(10, 0, 1, 1)
+#define ET_SERVER      SERVER
 #define ET_MAX_REPLIES 512
-
-struct et_msg {
-	uint8_t b[DHCP_MSG_MAX];
-	size_t len;
-};
 
 struct et_reply {
 	struct dhcp_reply dest;
@@ -58,19 +53,20 @@ void et_teardown(struct et_fixture *f);
  */
 struct tenant *et_tenant(struct et_fixture *f, const char *name, uint8_t first, uint8_t last);
 
-/* Messages from client 02:00:00:00:@mac_hi:@mac_lo. */
-void et_msg(struct et_msg *m, uint8_t type, uint8_t mac_hi, uint8_t mac_lo, uint32_t xid);
-void et_opt_ip(struct et_msg *m, uint8_t code, uint32_t ip);
-void et_end(struct et_msg *m);
+/*
+ * A request from client 02:00:00:00:@mac_hi:@mac_lo through relay GIADDR; options and the
+ * end follow with req_opt_ip and req_end (req_testutil.h).
+ */
+void et_msg(struct req *m, uint8_t type, uint8_t mac_hi, uint8_t mac_lo, uint32_t xid);
 
 /* DISCOVER, REQUEST (selecting, for @addr), RENEW (ciaddr @addr), RELEASE (ciaddr @addr). */
-void et_discover(struct et_msg *m, uint8_t mac_hi, uint8_t mac_lo);
-void et_select(struct et_msg *m, uint8_t mac_hi, uint8_t mac_lo, uint32_t addr);
-void et_renew(struct et_msg *m, uint8_t mac_hi, uint8_t mac_lo, uint32_t addr);
-void et_release(struct et_msg *m, uint8_t mac_hi, uint8_t mac_lo, uint32_t addr);
+void et_discover(struct req *m, uint8_t mac_hi, uint8_t mac_lo);
+void et_select(struct req *m, uint8_t mac_hi, uint8_t mac_lo, uint32_t addr);
+void et_renew(struct req *m, uint8_t mac_hi, uint8_t mac_lo, uint32_t addr);
+void et_release(struct req *m, uint8_t mac_hi, uint8_t mac_lo, uint32_t addr);
 
 /* Hands @m to the engine for @t (dhcp_engine_input). */
-void et_input(struct et_fixture *f, const struct tenant *t, struct et_msg *m);
+void et_input(struct et_fixture *f, const struct tenant *t, struct req *m);
 
 /* Polls (on this thread) until @want replies were sent in all, or 2 s passed. */
 void et_poll_until(struct et_fixture *f, size_t want);
